@@ -1,0 +1,947 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The scheduling core's state machine: what the environment reports (wake,
+ * block, yield, exit, tick, pick, pCPU changes) turned into policy callbacks
+ * and DSQ moves, with time accounting and the invariant checker. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core_internal.h"
+
+#define DEFAULT_SLICE_NS 5000000ull
+
+void vcpu__assert_fail(const char *expr, const char *file, int line)
+{
+    fprintf(stderr, "libvcpu: assertion failed: %s (%s:%d)\n", expr, file,
+            line);
+    abort();
+}
+
+/* ---- diagnostics --------------------------------------------------- */
+
+void vcpu__logf(struct vcpu_core *c, const char *fmt, ...)
+{
+    char line[ERR_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (c->env.log)
+        c->env.log(c->env_arg, line);
+    else
+        fprintf(stderr, "libvcpu: %s\n", line);
+}
+
+static void emit_rec(struct vcpu_core *c, const struct vcpu_trace_rec *r)
+{
+    c->nr_events++;
+    if (c->check)
+        c->ring[c->ring_pos++ % TRACE_RING] = *r;
+    if (c->env.trace)
+        c->env.trace(c->env_arg, r);
+}
+
+static void emit_vm(struct vcpu_core *c, unsigned event, vcpu_vm_t vm,
+                    int64_t arg)
+{
+    struct vcpu_trace_rec r = {c->now, event, VCPU_NONE, VCPU_NONE, vm, arg};
+    emit_rec(c, &r);
+}
+
+void vcpu__emit(struct vcpu_core *c, unsigned event, vcpu_pcpu_t p, vcpu_id_t v,
+                int64_t arg)
+{
+    if (!c->check && !c->env.trace) {
+        c->nr_events++;
+        return;
+    }
+    struct vcpu_trace_rec r = {
+        .time_ns = c->now,
+        .event = event,
+        .pcpu = p,
+        .vcpu = v,
+        .vm = v == VCPU_NONE ? VCPU_NONE : vcpu_at(c, v)->vm,
+        .arg = arg,
+    };
+    emit_rec(c, &r);
+}
+/* ---- accounting ---------------------------------------------------- */
+
+/* Charge the time since e->since to the bucket of e's current state. */
+static void charge_state(struct vcpu_core *c, struct vcpu_ent *e)
+{
+    uint64_t d = c->now - e->since;
+    switch (e->state) {
+    case VP_VCPU_RUNNABLE:
+        e->st.wait_ns += d;
+        break;
+    case VP_VCPU_BLOCKED:
+        e->st.blocked_ns += d;
+        break;
+    case VP_VCPU_SUSPENDED:
+        e->st.suspended_ns += d;
+        break;
+    default:
+        break;
+    }
+    e->since = c->now;
+}
+
+void vcpu__set_state(struct vcpu_core *c, struct vcpu_ent *e, unsigned state)
+{
+    charge_state(c, e);
+    e->state = (uint8_t)state;
+}
+
+/* Charge a running vCPU's time since its last accounting to it and its
+ * pCPU, scaled by the pCPU's speed for the work done. */
+static void account_run(struct vcpu_core *c, struct vcpu_ent *e)
+{
+    struct pcpu_ent *pc = &c->pcpus[e->pcpu];
+    uint64_t d = c->now - e->acct_ns;
+    e->st.run_ns += d;
+    e->st.work_ns += d * pc->speed / VCPU_SPEED_NOMINAL;
+    pc->st.busy_ns += d;
+    e->acct_ns = c->now;
+}
+
+uint64_t vcpu__run_so_far(const struct vcpu_core *c, const struct vcpu_ent *e)
+{
+    uint64_t r = e->st.run_ns;
+    if (e->state == VP_VCPU_RUNNING)
+        r += c->now - e->acct_ns;
+    return r;
+}
+
+static void account_online(struct vcpu_core *c, struct pcpu_ent *pc)
+{
+    if (pc->state == VP_PCPU_ONLINE)
+        pc->st.online_ns += c->now - pc->online_since;
+    pc->online_since = c->now;
+}
+
+/* ---- idle mask, kicks, preemption ---------------------------------- */
+
+void vcpu__idle_update(struct vcpu_core *c, vcpu_pcpu_t p)
+{
+    struct pcpu_ent *pc = &c->pcpus[p];
+    bool idle =
+        pc->state == VP_PCPU_ONLINE && pc->curr == VCPU_NONE && !pc->kicked;
+    if (idle == bit_test(c->idle, p))
+        return;
+    if (idle) {
+        bit_set(c->idle, p);
+        c->nr_idle++;
+    } else {
+        bit_clear(c->idle, p);
+        c->nr_idle--;
+    }
+}
+
+void vcpu__kick(struct vcpu_core *c, vcpu_pcpu_t p)
+{
+    struct pcpu_ent *pc = &c->pcpus[p];
+    if (pc->state != VP_PCPU_ONLINE || pc->curr != VCPU_NONE || pc->kicked)
+        return;
+    pc->kicked = true;
+    vcpu__idle_update(c, p);
+    if (c->env.kick)
+        c->env.kick(c->env_arg, p);
+}
+
+void vcpu__request_preempt(struct vcpu_core *c, vcpu_pcpu_t p)
+{
+    struct pcpu_ent *pc = &c->pcpus[p];
+    if (pc->curr == VCPU_NONE || pc->preempt_pending)
+        return;
+    pc->preempt_pending = true;
+    if (c->env.preempt)
+        c->env.preempt(c->env_arg, p);
+}
+
+/* ---- enqueue / suspend ---------------------------------------------- */
+
+void vcpu__enqueue(struct vcpu_core *c, vcpu_id_t v, unsigned flags)
+{
+    struct vcpu_ent *e = vcpu_at(c, v);
+    VCPU_ASSERT(e->state == VP_VCPU_RUNNABLE && !e->dsq);
+    const struct vcpu_policy_ops *o = c->pol.ops;
+    c->in_callback = true;
+    if (o->enqueue) {
+        o->enqueue(CTX(c), v, flags);
+    } else {
+        vcpu__dsq_push(c, &c->global, v, 0, false);
+        e->slice_ns = 0;
+        vp_kick_idle(CTX(c), v, e->pcpu);
+    }
+    c->in_callback = false;
+}
+
+/* Park @v for @src. RUNNABLE: off its DSQ now; RUNNING: preempted, parked
+ * when it stops; NEW/BLOCKED: parked when it wakes. */
+void vcpu__park(struct vcpu_core *c, vcpu_id_t v, unsigned src)
+{
+    struct vcpu_ent *e = vcpu_at(c, v);
+    bool first = e->susp == 0;
+    e->susp |= (uint8_t)src;
+    if (!first)
+        return;
+    if (e->state == VP_VCPU_RUNNABLE) {
+        if (e->dsq)
+            vcpu__dsq_remove(c, v);
+        vcpu__set_state(c, e, VP_VCPU_SUSPENDED);
+        e->st.nr_suspends++;
+        vcpu__emit(c, VCPU_TRACE_SUSPEND, VCPU_NONE, v, src);
+    } else if (e->state == VP_VCPU_RUNNING) {
+        vcpu__request_preempt(c, e->pcpu);
+    }
+}
+
+int vcpu__unpark(struct vcpu_core *c, vcpu_id_t v, unsigned src)
+{
+    struct vcpu_ent *e = vcpu_at(c, v);
+    if (!(e->susp & src))
+        return VCPU_ESTATE;
+    e->susp &= (uint8_t)~src;
+    if (e->susp || e->state != VP_VCPU_SUSPENDED)
+        return 0;
+    vcpu__set_state(c, e, VP_VCPU_RUNNABLE);
+    vcpu__emit(c, VCPU_TRACE_RESUME, VCPU_NONE, v, src);
+    vcpu__enqueue(c, v, VP_ENQ_RESUME);
+    return 0;
+}
+
+/* ---- stopping the running vCPU -------------------------------------- */
+
+static void remove_vcpu(struct vcpu_core *c, vcpu_id_t v);
+
+/* @p's vCPU stops for @why (enum vcpu_stop_reason). */
+static void stop_curr(struct vcpu_core *c, vcpu_pcpu_t p, unsigned why)
+{
+    struct pcpu_ent *pc = &c->pcpus[p];
+    vcpu_id_t v = pc->curr;
+    struct vcpu_ent *e = vcpu_at(c, v);
+    bool again = why == VCPU_STOP_PREEMPT || why == VCPU_STOP_YIELD ||
+                 why == VCPU_STOP_OFFLINE;
+    bool park = again && e->susp;
+
+    account_run(c, e);
+    pc->curr = VCPU_NONE;
+    pc->preempt_pending = false;
+    pc->slice_end = 0;
+    if (why == VCPU_STOP_PREEMPT)
+        e->st.nr_preemptions++;
+    if (c->pol.ops->stopping) {
+        c->in_callback = true;
+        c->pol.ops->stopping(CTX(c), v, p, again && !park);
+        c->in_callback = false;
+    }
+    vcpu__emit(c, VCPU_TRACE_STOP, p, v, park ? VCPU_STOP_SUSPEND : why);
+    if (park) {
+        vcpu__set_state(c, e, VP_VCPU_SUSPENDED);
+        e->st.nr_suspends++;
+        vcpu__emit(c, VCPU_TRACE_SUSPEND, VCPU_NONE, v, e->susp);
+    } else if (again) {
+        vcpu__set_state(c, e, VP_VCPU_RUNNABLE);
+        vcpu__enqueue(c, v,
+                      why == VCPU_STOP_YIELD ? VP_ENQ_YIELD : VP_ENQ_PREEMPTED);
+    } else if (why == VCPU_STOP_BLOCK) {
+        vcpu__set_state(c, e, VP_VCPU_BLOCKED);
+        vcpu__emit(c, VCPU_TRACE_BLOCK, p, v, 0);
+    } else {
+        remove_vcpu(c, v);
+    }
+    vcpu__idle_update(c, p);
+    vcpu__kick(c, p);
+}
+
+/* ---- entry and exit of every environment call ----------------------- */
+
+static int enter(struct vcpu_core *c, vcpu_time_t now)
+{
+    if (c->flags & VCPU_CORE_THREADSAFE)
+        pthread_mutex_lock(&c->lock);
+    if (c->broken) {
+        if (c->flags & VCPU_CORE_THREADSAFE)
+            pthread_mutex_unlock(&c->lock);
+        return VCPU_EINVARIANT;
+    }
+    if (now > c->now)
+        c->now = now;
+    return 0;
+}
+
+static void fall_back(struct vcpu_core *c)
+{
+    vcpu__logf(c, "policy '%s' aborted (%s): %s; falling back to '%s'",
+               c->pol.ops->name, vcpu_err_name(c->abort_code), c->err,
+               vcpu__fifo_ops.name);
+    c->aborted = false;
+    int rc = vcpu__policy_swap(c, &vcpu__fifo_ops, NULL);
+    VCPU_ASSERT(rc == 0);
+}
+
+static int leave(struct vcpu_core *c, int rc)
+{
+    if (c->aborted)
+        fall_back(c);
+    if (c->check && rc == 0 && vcpu__check(c, false) != 0)
+        rc = VCPU_EINVARIANT;
+    if (c->flags & VCPU_CORE_THREADSAFE)
+        pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+static int bad_vcpu(const struct vcpu_core *c, vcpu_id_t v)
+{
+    return v >= c->nvcpus ? VCPU_ESRCH : 0;
+}
+
+/* ---- vCPU events ---------------------------------------------------- */
+
+int vcpu_core_wake(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
+{
+    int rc = bad_vcpu(c, v);
+    if (rc)
+        return rc;
+    if ((rc = enter(c, now)))
+        return rc;
+    struct vcpu_ent *e = vcpu_at(c, v);
+    if (e->state != VP_VCPU_NEW && e->state != VP_VCPU_BLOCKED)
+        return leave(c, VCPU_ESTATE);
+    unsigned flags = VP_ENQ_WAKEUP;
+    if (e->susp) {
+        vcpu__set_state(c, e, VP_VCPU_SUSPENDED);
+        e->st.nr_suspends++;
+        vcpu__emit(c, VCPU_TRACE_WAKE, VCPU_NONE, v, -1);
+        vcpu__emit(c, VCPU_TRACE_SUSPEND, VCPU_NONE, v, e->susp);
+        return leave(c, 0);
+    }
+    vcpu__set_state(c, e, VP_VCPU_RUNNABLE);
+    const struct vcpu_policy_ops *o = c->pol.ops;
+    vcpu_pcpu_t t = VCPU_NONE;
+    c->in_callback = true;
+    if (o->select_pcpu)
+        t = o->select_pcpu(CTX(c), v, e->pcpu, flags);
+    else if (e->pcpu != VCPU_NONE && vm_allows(c, e->vm, e->pcpu) &&
+             c->pcpus[e->pcpu].state == VP_PCPU_ONLINE)
+        t = e->pcpu;
+    c->in_callback = false;
+    e->target = t < c->npcpus ? t : VCPU_NONE;
+    vcpu__emit(c, VCPU_TRACE_WAKE, VCPU_NONE, v,
+               e->target == VCPU_NONE ? -1 : (int64_t)e->target);
+    if (!e->dsq && e->state == VP_VCPU_RUNNABLE)
+        vcpu__enqueue(c, v, flags);
+    return leave(c, 0);
+}
+
+/* Common part of block/yield/exit of a running vCPU. */
+static int stop_running(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
+                        unsigned why)
+{
+    int rc = bad_vcpu(c, v);
+    if (rc)
+        return rc;
+    if ((rc = enter(c, now)))
+        return rc;
+    struct vcpu_ent *e = vcpu_at(c, v);
+    if (e->state != VP_VCPU_RUNNING)
+        return leave(c, VCPU_ESTATE);
+    stop_curr(c, e->pcpu, why);
+    return leave(c, 0);
+}
+
+int vcpu_core_block(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
+{
+    return stop_running(c, now, v, VCPU_STOP_BLOCK);
+}
+
+int vcpu_core_yield(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
+{
+    return stop_running(c, now, v, VCPU_STOP_YIELD);
+}
+
+/* @v leaves for good: it is in no DSQ and runs nowhere. */
+static void remove_vcpu(struct vcpu_core *c, vcpu_id_t v)
+{
+    struct vcpu_ent *e = vcpu_at(c, v);
+    struct vm_ent *vm = vm_at(c, e->vm);
+    vcpu__set_state(c, e, VP_VCPU_EXITED);
+    e->st.exit_ns = c->now;
+    vm->nvcpus--;
+    vcpu__emit(c, VCPU_TRACE_EXIT, VCPU_NONE, v, 0);
+    if (c->pol.ops->vcpu_remove) {
+        c->in_callback = true;
+        c->pol.ops->vcpu_remove(CTX(c), v);
+        c->in_callback = false;
+    }
+}
+
+int vcpu_core_exit(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
+{
+    int rc = bad_vcpu(c, v);
+    if (rc)
+        return rc;
+    if ((rc = enter(c, now)))
+        return rc;
+    struct vcpu_ent *e = vcpu_at(c, v);
+    if (e->state == VP_VCPU_EXITED)
+        return leave(c, VCPU_ESTATE);
+    if (e->state == VP_VCPU_RUNNING) {
+        stop_curr(c, e->pcpu, VCPU_STOP_EXIT);
+        return leave(c, 0);
+    }
+    if (e->dsq)
+        vcpu__dsq_remove(c, v);
+    remove_vcpu(c, v);
+    return leave(c, 0);
+}
+
+int vcpu_core_suspend(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
+{
+    int rc = bad_vcpu(c, v);
+    if (rc)
+        return rc;
+    if ((rc = enter(c, now)))
+        return rc;
+    if (vcpu_at(c, v)->state == VP_VCPU_EXITED)
+        return leave(c, VCPU_ESTATE);
+    vcpu__park(c, v, SUSP_OPERATOR);
+    return leave(c, 0);
+}
+
+int vcpu_core_resume(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
+{
+    int rc = bad_vcpu(c, v);
+    if (rc)
+        return rc;
+    if ((rc = enter(c, now)))
+        return rc;
+    return leave(c, vcpu__unpark(c, v, SUSP_OPERATOR));
+}
+
+/* ---- pCPU events ---------------------------------------------------- */
+
+int vcpu_core_preempt(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p)
+{
+    if (p >= c->npcpus)
+        return VCPU_ESRCH;
+    int rc = enter(c, now);
+    if (rc)
+        return rc;
+    if (c->pcpus[p].curr != VCPU_NONE && c->pcpus[p].preempt_pending)
+        stop_curr(c, p, VCPU_STOP_PREEMPT);
+    return leave(c, 0);
+}
+
+int vcpu_core_tick(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p,
+                   bool *out_preempted)
+{
+    if (out_preempted)
+        *out_preempted = false;
+    if (p >= c->npcpus)
+        return VCPU_ESRCH;
+    int rc = enter(c, now);
+    if (rc)
+        return rc;
+    struct pcpu_ent *pc = &c->pcpus[p];
+    if (pc->curr == VCPU_NONE)
+        return leave(c, 0);
+    account_run(c, vcpu_at(c, pc->curr));
+    if (c->pol.ops->tick) {
+        c->in_callback = true;
+        c->pol.ops->tick(CTX(c), p);
+        c->in_callback = false;
+    }
+    if (pc->curr != VCPU_NONE &&
+        (c->now >= pc->slice_end || pc->preempt_pending)) {
+        stop_curr(c, p, VCPU_STOP_PREEMPT);
+        if (out_preempted)
+            *out_preempted = true;
+    }
+    return leave(c, 0);
+}
+
+/* Start RUNNABLE, dequeued @v on idle @p. */
+static void run_on(struct vcpu_core *c, vcpu_pcpu_t p, vcpu_id_t v)
+{
+    struct pcpu_ent *pc = &c->pcpus[p];
+    struct vcpu_ent *e = vcpu_at(c, v);
+    vcpu_pcpu_t from = e->pcpu;
+    vcpu__set_state(c, e, VP_VCPU_RUNNING);
+    e->pcpu = p;
+    e->acct_ns = c->now;
+    e->st.nr_runs++;
+    pc->st.nr_runs++;
+    pc->curr = v;
+    pc->preempt_pending = false;
+    uint64_t slice = e->slice_ns ? e->slice_ns : c->slice_ns;
+    pc->slice_end = c->now + slice;
+    if (from != VCPU_NONE && from != p) {
+        e->st.nr_migrations++;
+        vcpu__emit(c, VCPU_TRACE_MIGRATE, p, v, from);
+    }
+    vcpu__emit(c, VCPU_TRACE_RUN, p, v, (int64_t)slice);
+    if (c->pol.ops->running) {
+        c->in_callback = true;
+        c->pol.ops->running(CTX(c), v, p);
+        c->in_callback = false;
+    }
+    if (e->susp) /* parked while dispatching: stop at once */
+        vcpu__request_preempt(c, p);
+}
+
+static vcpu_id_t find_work(struct vcpu_core *c, vcpu_pcpu_t p)
+{
+    struct pcpu_ent *pc = &c->pcpus[p];
+    vcpu_id_t v = vcpu__dsq_pop_first(c, &pc->local);
+    if (v != VCPU_NONE)
+        return v;
+    if (c->global.nr) {
+        v = vcpu__dsq_pop_eligible(c, &c->global, p);
+        if (v != VCPU_NONE)
+            return v;
+    }
+    if (!c->pol.ops->dispatch)
+        return VCPU_NONE;
+    c->in_callback = true;
+    c->pol.ops->dispatch(CTX(c), p);
+    c->in_callback = false;
+    return vcpu__dsq_pop_first(c, &pc->local);
+}
+
+int vcpu_core_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p,
+                   vcpu_id_t *out_v, uint64_t *out_slice_ns)
+{
+    if (out_v)
+        *out_v = VCPU_NONE;
+    if (out_slice_ns)
+        *out_slice_ns = 0;
+    if (p >= c->npcpus)
+        return VCPU_ESRCH;
+    int rc = enter(c, now);
+    if (rc)
+        return rc;
+    struct pcpu_ent *pc = &c->pcpus[p];
+    if (pc->state != VP_PCPU_ONLINE)
+        return leave(c, VCPU_ENODEV);
+    if (pc->curr != VCPU_NONE)
+        return leave(c, VCPU_EBUSY);
+    pc->kicked = false;
+    vcpu_id_t v = find_work(c, p);
+    if (v != VCPU_NONE && pc->state == VP_PCPU_ONLINE &&
+        pc->curr == VCPU_NONE) {
+        run_on(c, p, v);
+        if (out_v)
+            *out_v = v;
+        if (out_slice_ns)
+            *out_slice_ns = pc->slice_end - c->now;
+    } else if (v != VCPU_NONE) {
+        vcpu__enqueue(c, v, VP_ENQ_REQUEUE);
+    }
+    vcpu__idle_update(c, p);
+    return leave(c, 0);
+}
+
+/* Re-enqueue once whatever @p's local DSQ holds (it went offline). */
+static void requeue_local(struct vcpu_core *c, vcpu_pcpu_t p)
+{
+    struct dsq *q = &c->pcpus[p].local;
+    unsigned n = q->nr;
+    for (unsigned i = 0; i < n; i++) {
+        vcpu_id_t v = vcpu__dsq_pop_first(c, q);
+        if (v == VCPU_NONE)
+            break;
+        vcpu__enqueue(c, v, VP_ENQ_REQUEUE);
+    }
+}
+
+static void call_pcpu_change(struct vcpu_core *c, vcpu_pcpu_t p,
+                             const struct vp_pcpu_change *ch)
+{
+    if (!c->pol.ops->pcpu_change)
+        return;
+    c->in_callback = true;
+    c->pol.ops->pcpu_change(CTX(c), p, ch);
+    c->in_callback = false;
+}
+
+int vcpu_core_pcpu_set_online(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p,
+                              bool online)
+{
+    if (p >= c->npcpus)
+        return VCPU_ESRCH;
+    int rc = enter(c, now);
+    if (rc)
+        return rc;
+    struct pcpu_ent *pc = &c->pcpus[p];
+    unsigned ns = online ? VP_PCPU_ONLINE : VP_PCPU_OFFLINE;
+    if (pc->state == ns)
+        return leave(c, 0);
+    struct vp_pcpu_change ch = {pc->state, ns, pc->speed, pc->speed};
+    account_online(c, pc);
+    pc->state = (uint8_t)ns;
+    c->nr_online += online ? 1 : -1;
+    pc->kicked = false;
+    vcpu__idle_update(c, p);
+    if (online) {
+        vcpu__emit(c, VCPU_TRACE_PCPU_ONLINE, p, VCPU_NONE, pc->speed);
+        call_pcpu_change(c, p, &ch);
+        vcpu__kick(c, p);
+        return leave(c, 0);
+    }
+    vcpu__emit(c, VCPU_TRACE_PCPU_OFFLINE, p, VCPU_NONE, 0);
+    if (pc->curr != VCPU_NONE)
+        stop_curr(c, p, VCPU_STOP_OFFLINE);
+    call_pcpu_change(c, p, &ch);
+    requeue_local(c, p);
+    return leave(c, 0);
+}
+
+int vcpu_core_pcpu_set_speed(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p,
+                             uint32_t speed)
+{
+    if (p >= c->npcpus)
+        return VCPU_ESRCH;
+    if (speed < 1 || speed > 100000)
+        return VCPU_ERANGE;
+    int rc = enter(c, now);
+    if (rc)
+        return rc;
+    struct pcpu_ent *pc = &c->pcpus[p];
+    if (pc->speed == speed)
+        return leave(c, 0);
+    if (pc->curr != VCPU_NONE)
+        account_run(c, vcpu_at(c, pc->curr));
+    struct vp_pcpu_change ch = {pc->state, pc->state, pc->speed, speed};
+    pc->speed = speed;
+    vcpu__emit(c, VCPU_TRACE_PCPU_SPEED, p, VCPU_NONE, speed);
+    call_pcpu_change(c, p, &ch);
+    return leave(c, 0);
+}
+
+/* ---- VMs and vCPUs --------------------------------------------------- */
+
+/* Make room for one more item in a chunked table. */
+static int grow_chunks(void ***tab, unsigned *nchunks, unsigned n, size_t item)
+{
+    if (n < *nchunks * CHUNK_SIZE)
+        return 0;
+    void **t = realloc(*tab, (*nchunks + 1) * sizeof *t);
+    if (!t)
+        return VCPU_ENOMEM;
+    *tab = t;
+    t[*nchunks] = calloc(CHUNK_SIZE, item);
+    if (!t[*nchunks])
+        return VCPU_ENOMEM;
+    (*nchunks)++;
+    return 0;
+}
+
+static int set_allowed(struct vcpu_core *c, struct vm_ent *vm,
+                       const struct vcpu_vm_attr *a)
+{
+    if (!a->nallowed)
+        return 0;
+    if (!a->allowed)
+        return VCPU_EINVAL;
+    vm->allowed = calloc(c->nwords, sizeof *vm->allowed);
+    if (!vm->allowed)
+        return VCPU_ENOMEM;
+    for (unsigned i = 0; i < a->nallowed; i++) {
+        if (a->allowed[i] >= c->npcpus)
+            return VCPU_EINVAL;
+        bit_set(vm->allowed, a->allowed[i]);
+    }
+    return 0;
+}
+
+int vcpu_core_vm_add(vcpu_core_t *c, vcpu_time_t now,
+                     const struct vcpu_vm_attr *attr, vcpu_vm_t *out)
+{
+    static const struct vcpu_vm_attr defaults = {.abi = VCPU_CORE_ABI};
+    if (out)
+        *out = VCPU_NONE;
+    if (!out)
+        return VCPU_EINVAL;
+    const struct vcpu_vm_attr *a = attr ? attr : &defaults;
+    if (a->abi != VCPU_CORE_ABI)
+        return VCPU_EABI;
+    if (a->weight > 10000 || a->cap > 1000u * c->npcpus)
+        return VCPU_EINVAL;
+    int rc = enter(c, now);
+    if (rc)
+        return rc;
+    rc = grow_chunks((void ***)&c->vms, &c->vm_chunks, c->nvms,
+                     sizeof(struct vm_ent));
+    if (!rc)
+        rc = vcpu__policy_grow_vms(c);
+    if (rc)
+        return leave(c, rc);
+    vcpu_vm_t id = c->nvms;
+    struct vm_ent *vm = vm_at(c, id);
+    memset(vm, 0, sizeof *vm);
+    if ((rc = set_allowed(c, vm, a))) {
+        free(vm->allowed);
+        vm->allowed = NULL;
+        return leave(c, rc);
+    }
+    vm->live = true;
+    vm->weight = a->weight ? a->weight : 100;
+    vm->cap = a->cap;
+    c->nvms++;
+    *out = id;
+    emit_vm(c, VCPU_TRACE_VM_ADD, id, a->nvcpus_hint);
+    if (c->pol.ops->vm_add) {
+        c->in_callback = true;
+        c->pol.ops->vm_add(CTX(c), id);
+        c->in_callback = false;
+    }
+    return leave(c, 0);
+}
+
+int vcpu_core_vm_remove(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm)
+{
+    if (vm >= c->nvms)
+        return VCPU_ESRCH;
+    int rc = enter(c, now);
+    if (rc)
+        return rc;
+    struct vm_ent *e = vm_at(c, vm);
+    if (!e->live)
+        return leave(c, VCPU_ESRCH);
+    if (e->nvcpus)
+        return leave(c, VCPU_EBUSY);
+    if (c->pol.ops->vm_remove) {
+        c->in_callback = true;
+        c->pol.ops->vm_remove(CTX(c), vm);
+        c->in_callback = false;
+    }
+    e->live = false;
+    emit_vm(c, VCPU_TRACE_VM_REMOVE, vm, 0);
+    return leave(c, 0);
+}
+
+static int vm_push_vcpu(struct vm_ent *vm, vcpu_id_t v)
+{
+    if (vm->ntotal == vm->cap_ids) {
+        unsigned n = vm->cap_ids ? 2 * vm->cap_ids : 4;
+        vcpu_id_t *ids = realloc(vm->vcpus, n * sizeof *ids);
+        if (!ids)
+            return VCPU_ENOMEM;
+        vm->vcpus = ids;
+        vm->cap_ids = n;
+    }
+    vm->vcpus[vm->ntotal++] = v;
+    vm->nvcpus++;
+    return 0;
+}
+
+int vcpu_core_vcpu_add(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
+                       vcpu_id_t *out)
+{
+    if (out)
+        *out = VCPU_NONE;
+    if (!out)
+        return VCPU_EINVAL;
+    if (vm >= c->nvms)
+        return VCPU_ESRCH;
+    int rc = enter(c, now);
+    if (rc)
+        return rc;
+    struct vm_ent *ve = vm_at(c, vm);
+    if (!ve->live)
+        return leave(c, VCPU_ESRCH);
+    rc = grow_chunks((void ***)&c->vcpus, &c->vcpu_chunks, c->nvcpus,
+                     sizeof(struct vcpu_ent));
+    if (!rc)
+        rc = vcpu__policy_grow_vcpus(c);
+    if (!rc)
+        rc = vm_push_vcpu(ve, c->nvcpus);
+    if (rc)
+        return leave(c, rc);
+    vcpu_id_t v = c->nvcpus++;
+    struct vcpu_ent *e = vcpu_at(c, v);
+    memset(e, 0, sizeof *e);
+    e->id = v;
+    e->vm = vm;
+    e->index = ve->ntotal - 1;
+    e->pcpu = e->target = VCPU_NONE;
+    e->since = c->now;
+    e->state = VP_VCPU_NEW;
+    e->st.abi = VCPU_CORE_ABI;
+    if (c->pol.ops->vcpu_add) {
+        c->in_callback = true;
+        c->pol.ops->vcpu_add(CTX(c), v);
+        c->in_callback = false;
+    }
+    *out = v;
+    return leave(c, 0);
+}
+
+int vcpu_core_vcpu_set_prio(vcpu_core_t *c, vcpu_id_t v, int prio)
+{
+    int rc = bad_vcpu(c, v);
+    if (rc)
+        return rc;
+    if ((rc = enter(c, c->now)))
+        return rc;
+    vcpu_at(c, v)->prio = prio;
+    return leave(c, 0);
+}
+
+/* ---- create / destroy -------------------------------------------------- */
+
+static int check_attr(const struct vcpu_core_attr *a)
+{
+    if (!a || !a->topo)
+        return VCPU_EINVAL;
+    if (a->abi != VCPU_CORE_ABI)
+        return VCPU_EABI;
+    if (a->flags &
+        ~(unsigned)(VCPU_CORE_CHECK | VCPU_CORE_THREADSAFE | VCPU_CORE_NOCHECK))
+        return VCPU_EINVAL;
+    if (a->env && a->env->abi != VCPU_CORE_ABI)
+        return VCPU_EABI;
+    return 0;
+}
+
+static int init_pcpus(struct vcpu_core *c)
+{
+    c->npcpus = vcpu_topo_npcpus(c->topo);
+    c->nwords = (c->npcpus + 63) / 64;
+    c->pcpus = calloc(c->npcpus, sizeof *c->pcpus);
+    c->idle = calloc(c->nwords, sizeof *c->idle);
+    if (!c->pcpus || !c->idle)
+        return VCPU_ENOMEM;
+    for (unsigned p = 0; p < c->npcpus; p++) {
+        struct pcpu_ent *pc = &c->pcpus[p];
+        vcpu__dsq_init(&pc->local, VP_DSQ_LOCAL_ON(p), VP_DSQ_FIFO);
+        pc->curr = VCPU_NONE;
+        pc->speed = VCPU_SPEED_NOMINAL;
+        pc->state = VP_PCPU_ONLINE;
+        pc->online_since = c->now;
+        pc->st.abi = VCPU_CORE_ABI;
+        vcpu__idle_update(c, p);
+    }
+    c->nr_online = c->npcpus;
+    return 0;
+}
+
+static bool env_check_requested(void)
+{
+    const char *s = getenv("VCPU_CHECK");
+    return s && *s && strcmp(s, "0") != 0;
+}
+
+int vcpu_core_create(const struct vcpu_core_attr *attr, vcpu_core_t **out)
+{
+    if (!out)
+        return VCPU_EINVAL;
+    *out = NULL;
+    int rc = check_attr(attr);
+    if (rc)
+        return rc;
+    struct vcpu_core *c = calloc(1, sizeof *c);
+    if (!c)
+        return VCPU_ENOMEM;
+    c->topo = vcpu_topo_ref((vcpu_topo_t *)attr->topo);
+    c->now = c->start_ns = attr->start_ns;
+    c->seed = attr->seed;
+    c->slice_ns = attr->slice_ns ? attr->slice_ns : DEFAULT_SLICE_NS;
+    c->flags = attr->flags;
+    c->check = (attr->flags & VCPU_CORE_CHECK) ||
+               (!(attr->flags & VCPU_CORE_NOCHECK) && env_check_requested());
+    if (attr->env)
+        c->env = *attr->env;
+    c->env_arg = attr->env_arg;
+    unsigned short s[3] = {(unsigned short)attr->seed,
+                           (unsigned short)(attr->seed >> 16),
+                           (unsigned short)(attr->seed >> 32)};
+    seed48_r(s, &c->rng);
+    pthread_mutex_init(&c->lock, NULL);
+    vcpu__dsq_init(&c->global, VP_DSQ_GLOBAL, VP_DSQ_FIFO);
+    if ((rc = init_pcpus(c)))
+        goto fail;
+    rc = vcpu__policy_attach(c, attr->ops ? attr->ops : &vcpu__fifo_ops,
+                             attr->policy_args);
+    if (rc)
+        goto fail;
+    *out = c;
+    return 0;
+fail:
+    vcpu_core_destroy(c);
+    return rc;
+}
+
+static void free_tables(struct vcpu_core *c)
+{
+    for (unsigned i = 0; i < c->nvms; i++) {
+        free(vm_at(c, i)->vcpus);
+        free(vm_at(c, i)->allowed);
+    }
+    for (unsigned i = 0; i < c->vm_chunks; i++)
+        free(c->vms[i]);
+    free(c->vms);
+    for (unsigned i = 0; i < c->vcpu_chunks; i++)
+        free(c->vcpus[i]);
+    free(c->vcpus);
+}
+
+void vcpu_core_destroy(vcpu_core_t *c)
+{
+    if (!c)
+        return;
+    /* Empty every queue so detaching the policy finds its DSQs empty. */
+    for (unsigned v = 0; v < c->nvcpus; v++)
+        if (vcpu_at(c, v)->dsq)
+            vcpu__dsq_remove(c, v);
+    if (c->pol.ops)
+        vcpu__policy_detach(c);
+    vcpu__dsq_free_shared(c);
+    free_tables(c);
+    free(c->pcpus);
+    free(c->idle);
+    pthread_mutex_destroy(&c->lock);
+    vcpu_topo_unref((vcpu_topo_t *)c->topo);
+    free(c);
+}
+
+int vcpu_core_set_policy(vcpu_core_t *c, vcpu_time_t now,
+                         const struct vcpu_policy_ops *ops,
+                         const char *policy_args)
+{
+    if (!c || !ops)
+        return VCPU_EINVAL;
+    int rc = vcpu_policy_validate(ops, NULL, 0);
+    if (rc)
+        return rc;
+    if ((rc = enter(c, now)))
+        return rc;
+    rc = vcpu__policy_swap(c, ops, policy_args);
+    return leave(c, rc);
+}
+
+/* ---- checks and queries ------------------------------------------------ */
+
+int vcpu_core_check_settled(vcpu_core_t *c)
+{
+    int rc = enter(c, c->now);
+    if (rc)
+        return rc;
+    rc = vcpu__check(c, true);
+    if (c->flags & VCPU_CORE_THREADSAFE)
+        pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+int vcpu_core_check(vcpu_core_t *c)
+{
+    int rc = enter(c, c->now);
+    if (rc)
+        return rc;
+    rc = vcpu__check(c, false);
+    if (c->flags & VCPU_CORE_THREADSAFE)
+        pthread_mutex_unlock(&c->lock);
+    return rc;
+}

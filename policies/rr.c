@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* rr: one shared FIFO, fixed time slice; work-conserving. Wakes a vCPU on
+ * the idle pCPU nearest its last one. Does badly when vCPUs of one VM must
+ * run together (no co-scheduling), with weights and caps (ignored), and on
+ * big machines where one queue is contended. */
+#include <vcpu/policy.h>
+
+enum { RR_DSQ = 0 };
+
+static const struct vp_param rr_params[] = {
+    {"slice_us", VP_PARAM_U64, "0", "time slice in µs; 0 = the host's"},
+    {0},
+};
+
+struct rr_state {
+    uint64_t slice_ns;
+};
+
+static int rr_init(vp_ctx_t *ctx, const struct vp_init_args *args)
+{
+    struct rr_state *st = vp_state(ctx);
+    uint64_t us = vp_arg_u64(ctx, "slice_us");
+    st->slice_ns = us ? us * 1000 : args->slice_ns;
+    return vp_dsq_create(ctx, RR_DSQ, VP_DSQ_FIFO);
+}
+
+static void rr_enqueue(vp_ctx_t *ctx, vcpu_id_t v, unsigned flags)
+{
+    struct rr_state *st = vp_state(ctx);
+    (void)flags;
+    vp_dsq_insert(ctx, RR_DSQ, v, st->slice_ns, 0);
+    vp_kick_idle(ctx, v, vp_vcpu_pcpu(ctx, v));
+}
+
+static void rr_dispatch(vp_ctx_t *ctx, vcpu_pcpu_t p)
+{
+    vp_dsq_move_to_local(ctx, RR_DSQ, p); /* first eligible for p */
+}
+
+const struct vcpu_policy_ops rr_ops = {
+    .init = rr_init,
+    .enqueue = rr_enqueue,
+    .dispatch = rr_dispatch,
+    .abi = VCPU_POLICY_ABI,
+    .name = "rr",
+    .description = "one shared FIFO, fixed slice; ignores weights, caps and "
+                   "co-scheduling",
+    .params = rr_params,
+    .flags = VP_WORK_CONSERVING,
+    .state_size = sizeof(struct rr_state),
+};

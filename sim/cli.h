@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* vcpusim's commands and its exit codes (sysexits.h conventions). */
+#ifndef SIM_CLI_H
+#define SIM_CLI_H
+
+enum {
+    SIM_EXIT_OK = 0,
+    SIM_EXIT_FAIL = 1,     /* the run failed (invariant, I/O) */
+    SIM_EXIT_USAGE = 64,   /* EX_USAGE: bad command line */
+    SIM_EXIT_DATAERR = 65, /* EX_DATAERR: bad scenario or input */
+    SIM_EXIT_NOINPUT = 66, /* EX_NOINPUT: input file missing */
+    SIM_EXIT_CANTCREAT = 73,
+};
+
+int sim_cmd_topo(int argc, char **argv);
+int sim_cmd_policies(int argc, char **argv);
+
+/* Write @len bytes to @dir/@name atomically (temp file, fsync, rename). */
+int sim_write_atomic(const char *dir, const char *name, const char *data,
+                     size_t len);
+
+#endif /* SIM_CLI_H */

@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# ctest unit.exports: every dynamic symbol libvcpu.so defines starts with
+# vcpu_ or vp_ (STYLE.md §1); fails listing the offenders.
+find_program(NM nm REQUIRED)
+execute_process(COMMAND ${NM} -D --defined-only ${LIB}
+                OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${LIB}")
+endif()
+string(REPLACE "\n" ";" lines "${out}")
+set(bad "")
+set(good 0)
+foreach(l ${lines})
+  if(l MATCHES "^[0-9a-f]+ ([A-Za-z]) (.+)$")
+    set(type ${CMAKE_MATCH_1})
+    set(sym ${CMAKE_MATCH_2})
+    if(type STREQUAL "A")
+      continue()   # version nodes
+    endif()
+    if(sym MATCHES "^(vcpu_|vp_)")
+      math(EXPR good "${good}+1")
+    elseif(NOT sym MATCHES "^(_init|_fini|_edata|_end|__bss_start)$")
+      list(APPEND bad ${sym})
+    endif()
+  endif()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "libvcpu exports symbols outside vcpu_*/vp_*: ${bad}")
+endif()
+if(good LESS 5)
+  message(FATAL_ERROR "libvcpu exports only ${good} vcpu_*/vp_* symbols")
+endif()
+message(STATUS "exports ok: ${good} symbols, all vcpu_* or vp_*")
