@@ -316,8 +316,8 @@ static void test_topo_synthetic_pack_l3_core_pu(void **state)
                         "synthetic:pack:2 l3:2 core:8 pu:2");
     assert_int_equal(vcpu_topo_npcpus(t), 64);
     assert_int_equal(vcpu_topo_nlevels(t), 5);
-    static const unsigned kinds[] = {VCPU_TOPO_PU, VCPU_TOPO_CORE,
-                                     VCPU_TOPO_L3, VCPU_TOPO_PACKAGE,
+    static const unsigned kinds[] = {VCPU_TOPO_PU, VCPU_TOPO_CORE, VCPU_TOPO_L3,
+                                     VCPU_TOPO_PACKAGE,
                                      VCPU_TOPO_MACHINE | VCPU_TOPO_NUMA};
     static const unsigned widths[] = {64, 32, 4, 2, 1};
     for (unsigned l = 0; l < 5; l++) {
@@ -528,11 +528,9 @@ static void test_topo_missing_file_enoent(void **state)
                      VCPU_ENOENT);
     assert_null(t);
     t = SENTINEL;
-    assert_int_equal(vcpu_topo_load("/nonexistent/topo.xml", &t),
-                     VCPU_ENOENT);
+    assert_int_equal(vcpu_topo_load("/nonexistent/topo.xml", &t), VCPU_ENOENT);
     assert_null(t);
-    assert_int_equal(vcpu_topo_load("xml:/nonexistent/topo", &t),
-                     VCPU_ENOENT);
+    assert_int_equal(vcpu_topo_load("xml:/nonexistent/topo", &t), VCPU_ENOENT);
     assert_null(t);
 }
 
@@ -619,8 +617,8 @@ static void test_topo_kind_names(void **state)
     assert_string_equal(vcpu_topo_kind_name(VCPU_TOPO_NUMA), "numa");
     assert_string_equal(vcpu_topo_kind_name(VCPU_TOPO_WORLD), "world");
     assert_string_equal(vcpu_topo_kind_name(0), "?");
-    assert_string_equal(
-        vcpu_topo_kind_name(VCPU_TOPO_PU | VCPU_TOPO_CORE), "?");
+    assert_string_equal(vcpu_topo_kind_name(VCPU_TOPO_PU | VCPU_TOPO_CORE),
+                        "?");
     assert_string_equal(vcpu_topo_kind_name(1u << 20), "?");
 }
 
@@ -675,10 +673,17 @@ static int dc_setup(void **state)
     memcpy(fx->rack_cluster, rc, sizeof rc);
     memcpy(fx->cluster_dc, cd, sizeof cd);
     fx->attr = (struct vcpu_dctopo_attr){
-        .abi = VCPU_DCTOPO_ABI, .ntypes = 2, .types = fx->types,
-        .nhosts = 5, .host_type = fx->host_type, .host_rack = fx->host_rack,
-        .nracks = 4, .rack_cluster = fx->rack_cluster, .nclusters = 3,
-        .cluster_dc = fx->cluster_dc, .ndcs = 2,
+        .abi = VCPU_DCTOPO_ABI,
+        .ntypes = 2,
+        .types = fx->types,
+        .nhosts = 5,
+        .host_type = fx->host_type,
+        .host_rack = fx->host_rack,
+        .nracks = 4,
+        .rack_cluster = fx->rack_cluster,
+        .nclusters = 3,
+        .cluster_dc = fx->cluster_dc,
+        .ndcs = 2,
     };
     *state = fx;
     return 0;
@@ -709,8 +714,7 @@ static void test_topo_dctopo_shares_host_types(void **state)
     assert_int_equal(atomic_load(&fx->types[0]->refs), 2);
     assert_int_equal(vcpu_dctopo_ancestor(fx->dc, 4, VCPU_TOPO_RACK), 3);
     assert_int_equal(vcpu_dctopo_ancestor(fx->dc, 4, VCPU_TOPO_CLUSTER), 2);
-    assert_int_equal(vcpu_dctopo_ancestor(fx->dc, 3, VCPU_TOPO_DATACENTER),
-                     1);
+    assert_int_equal(vcpu_dctopo_ancestor(fx->dc, 3, VCPU_TOPO_DATACENTER), 1);
     assert_int_equal(vcpu_dctopo_ancestor(fx->dc, 9, VCPU_TOPO_RACK),
                      VCPU_NONE);
     assert_int_equal(vcpu_dctopo_ancestor(fx->dc, 0, VCPU_TOPO_CORE),
@@ -724,13 +728,11 @@ static void test_topo_dctopo_distance_kinds(void **state)
     const vcpu_dctopo_t *dc = fx->dc;
     assert_int_equal(vcpu_dctopo_distance(dc, 0, 3, 0, 3), VCPU_TOPO_PU);
     assert_int_equal(vcpu_dctopo_distance(dc, 0, 0, 0, 1), VCPU_TOPO_CORE);
-    assert_int_equal(vcpu_dctopo_distance(dc, 0, 0, 0, 2),
-                     VCPU_TOPO_PACKAGE);
+    assert_int_equal(vcpu_dctopo_distance(dc, 0, 0, 0, 2), VCPU_TOPO_PACKAGE);
     assert_int_equal(vcpu_dctopo_distance(dc, 1, 0, 1, 1),
                      VCPU_TOPO_MACHINE | VCPU_TOPO_NUMA);
     assert_int_equal(vcpu_dctopo_distance(dc, 0, 0, 1, 0), VCPU_TOPO_RACK);
-    assert_int_equal(vcpu_dctopo_distance(dc, 0, 0, 2, 0),
-                     VCPU_TOPO_CLUSTER);
+    assert_int_equal(vcpu_dctopo_distance(dc, 0, 0, 2, 0), VCPU_TOPO_CLUSTER);
     assert_int_equal(vcpu_dctopo_distance(dc, 0, 0, 4, 0),
                      VCPU_TOPO_DATACENTER);
     assert_int_equal(vcpu_dctopo_distance(dc, 0, 0, 3, 1), VCPU_TOPO_WORLD);

@@ -135,8 +135,8 @@ VCPU_API unsigned vcpu_topo_ancestor(const vcpu_topo_t *t, vcpu_pcpu_t p,
                                      unsigned level);
 
 /** The pCPUs under object @idx of @level are [*first, *first + *n). */
-VCPU_API void vcpu_topo_span(const vcpu_topo_t *t, unsigned level,
-                             unsigned idx, vcpu_pcpu_t *first, unsigned *n);
+VCPU_API void vcpu_topo_span(const vcpu_topo_t *t, unsigned level, unsigned idx,
+                             vcpu_pcpu_t *first, unsigned *n);
 
 /** Level of the lowest common ancestor of @a and @b (0 when a == b). */
 VCPU_API unsigned vcpu_topo_distance(const vcpu_topo_t *t, vcpu_pcpu_t a,
@@ -168,8 +168,7 @@ VCPU_API unsigned vcpu_topo_corekind_of(const vcpu_topo_t *t, vcpu_pcpu_t p);
 
 /** hwloc's efficiency value of a core kind; -1 if hwloc gave none or
  * @kind >= ncorekinds. */
-VCPU_API int vcpu_topo_corekind_efficiency(const vcpu_topo_t *t,
-                                           unsigned kind);
+VCPU_API int vcpu_topo_corekind_efficiency(const vcpu_topo_t *t, unsigned kind);
 
 /** Name of a single kind bit ("core", "numa", ...); "?" for others. */
 VCPU_API const char *vcpu_topo_kind_name(unsigned kind);

@@ -250,8 +250,9 @@ static void count_kinds(struct build *b)
 static int read_corekind(struct build *b, unsigned k, hwloc_bitmap_t set)
 {
     vcpu_topo_t *t = b->t;
-    if (hwloc_cpukinds_get_info(b->h, k, set, &t->kind_eff[k], NULL, NULL,
-                                0) < 0)
+    int rc =
+        hwloc_cpukinds_get_info(b->h, k, set, &t->kind_eff[k], NULL, NULL, 0);
+    if (rc < 0)
         return err_from_errno(errno);
     for (unsigned p = 0; p < t->npcpus; p++) {
         if (hwloc_bitmap_isset(set, t->os_index[p]))
@@ -336,28 +337,31 @@ fail:
 /* Loading                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Only the normal tree and NUMA nodes are used: drop I/O, Misc and
+ * i-caches (hwloc's defaults already, said here so it stays so). */
+static int set_filters(hwloc_topology_t h)
+{
+    const enum hwloc_type_filter_e none = HWLOC_TYPE_FILTER_KEEP_NONE;
+    if (hwloc_topology_set_io_types_filter(h, none) < 0 ||
+        hwloc_topology_set_icache_types_filter(h, none) < 0 ||
+        hwloc_topology_set_type_filter(h, HWLOC_OBJ_MISC, none) < 0)
+        return err_from_errno(errno);
+    return 0;
+}
+
 static int hw_open(hwloc_topology_t *h)
 {
     if (hwloc_topology_init(h) < 0)
         return err_from_errno(errno);
-    /* Only the normal tree and NUMA nodes are used: skip I/O, Misc and
-     * i-caches (hwloc's defaults too, but say so). */
-    if (hwloc_topology_set_io_types_filter(*h, HWLOC_TYPE_FILTER_KEEP_NONE) <
-            0 ||
-        hwloc_topology_set_icache_types_filter(
-            *h, HWLOC_TYPE_FILTER_KEEP_NONE) < 0 ||
-        hwloc_topology_set_type_filter(*h, HWLOC_OBJ_MISC,
-                                       HWLOC_TYPE_FILTER_KEEP_NONE) < 0) {
-        int err = err_from_errno(errno);
+    int err = set_filters(*h);
+    if (err)
         hwloc_topology_destroy(*h);
-        return err;
-    }
-    return 0;
+    return err;
 }
 
 /* Load @h, flatten it, and destroy it whatever happens. */
-static int hw_finish(hwloc_topology_t h, const char *prefix,
-                     const char *name, vcpu_topo_t **out)
+static int hw_finish(hwloc_topology_t h, const char *prefix, const char *name,
+                     vcpu_topo_t **out)
 {
     int err;
     if (hwloc_topology_load(h) < 0) {
@@ -499,8 +503,7 @@ unsigned vcpu_topo_level_width(const vcpu_topo_t *t, unsigned level)
     return t->level[level].width;
 }
 
-unsigned vcpu_topo_ancestor(const vcpu_topo_t *t, vcpu_pcpu_t p,
-                            unsigned level)
+unsigned vcpu_topo_ancestor(const vcpu_topo_t *t, vcpu_pcpu_t p, unsigned level)
 {
     return t->level[level].anc[p];
 }
@@ -513,8 +516,7 @@ void vcpu_topo_span(const vcpu_topo_t *t, unsigned level, unsigned idx,
     *n = f[idx + 1] - f[idx];
 }
 
-unsigned vcpu_topo_distance(const vcpu_topo_t *t, vcpu_pcpu_t a,
-                            vcpu_pcpu_t b)
+unsigned vcpu_topo_distance(const vcpu_topo_t *t, vcpu_pcpu_t a, vcpu_pcpu_t b)
 {
     unsigned l = 0;
     while (t->level[l].anc[a] != t->level[l].anc[b])
@@ -556,9 +558,9 @@ int vcpu_topo_corekind_efficiency(const vcpu_topo_t *t, unsigned kind)
 const char *vcpu_topo_kind_name(unsigned kind)
 {
     static const char *const names[VCPU__TOPO_NKINDS] = {
-        "pu",   "core",    "l1",      "l2",   "l3",      "l4",
-        "group", "die",   "numa",    "package", "machine", "rack",
-        "cluster", "datacenter", "world",
+        "pu",      "core",  "l1",      "l2",         "l3",
+        "l4",      "group", "die",     "numa",       "package",
+        "machine", "rack",  "cluster", "datacenter", "world",
     };
     int i = kind_index(kind);
     return i < 0 ? "?" : names[i];
@@ -583,8 +585,8 @@ static const char *kinds_str(unsigned kinds, char buf[KINDS_STR_LEN])
     for (int i = 0; i < VCPU__TOPO_NKINDS; i++) {
         if (!(kinds & (1u << i)))
             continue;
-        int w = snprintf(buf + len, KINDS_STR_LEN - len, "%s%s",
-                         len ? "+" : "", vcpu_topo_kind_name(1u << i));
+        int w = snprintf(buf + len, KINDS_STR_LEN - len, "%s%s", len ? "+" : "",
+                         vcpu_topo_kind_name(1u << i));
         if (w > 0 && (size_t)w < KINDS_STR_LEN - len)
             len += (size_t)w;
     }
@@ -603,15 +605,15 @@ static void print_summary(const vcpu_topo_t *t, FILE *f)
 {
     char buf[KINDS_STR_LEN];
     fprintf(f, "topology %s\n", t->source);
-    fprintf(f, "  pCPUs %u, cores %u, L3 %u, NUMA %u, packages %u\n",
-            t->npcpus, vcpu_topo_count(t, VCPU_TOPO_CORE),
+    fprintf(f, "  pCPUs %u, cores %u, L3 %u, NUMA %u, packages %u\n", t->npcpus,
+            vcpu_topo_count(t, VCPU_TOPO_CORE),
             vcpu_topo_count(t, VCPU_TOPO_L3),
             vcpu_topo_count(t, VCPU_TOPO_NUMA),
             vcpu_topo_count(t, VCPU_TOPO_PACKAGE));
     fprintf(f, "  levels %u (0 = pCPU):\n", t->nlevels);
     for (unsigned l = 0; l < t->nlevels; l++)
-        fprintf(f, "    %2u  %-32s x%u\n", l,
-                kinds_str(t->level[l].kinds, buf), t->level[l].width);
+        fprintf(f, "    %2u  %-32s x%u\n", l, kinds_str(t->level[l].kinds, buf),
+                t->level[l].width);
     fprintf(f, "  core kinds %u (0 = least efficient):\n", t->ncorekinds);
     for (unsigned k = 0; k < t->ncorekinds; k++)
         fprintf(f, "    %2u  efficiency %d, pCPUs %u\n", k, t->kind_eff[k],
@@ -619,8 +621,8 @@ static void print_summary(const vcpu_topo_t *t, FILE *f)
 }
 
 /* Objects of level @below under object @idx of @level. */
-static unsigned sub_count(const vcpu_topo_t *t, unsigned level,
-                          unsigned idx, unsigned below)
+static unsigned sub_count(const vcpu_topo_t *t, unsigned level, unsigned idx,
+                          unsigned below)
 {
     const uint32_t *first = t->level[level].first;
     const uint32_t *anc = t->level[below].anc;
@@ -639,8 +641,8 @@ static bool same_shape(const vcpu_topo_t *t, unsigned level, unsigned a,
 }
 
 /* Objects [a, b) of @level on one line. */
-static void print_run(const vcpu_topo_t *t, FILE *f, unsigned level,
-                      unsigned a, unsigned b, int indent, unsigned like)
+static void print_run(const vcpu_topo_t *t, FILE *f, unsigned level, unsigned a,
+                      unsigned b, int indent, unsigned like)
 {
     char buf[KINDS_STR_LEN];
     const uint32_t *first = t->level[level].first;
@@ -713,8 +715,7 @@ struct vcpu_dctopo {
 };
 
 /* Every map[i] < limit; with @onto, every value below @limit is used. */
-static int check_map(const uint32_t *map, unsigned n, unsigned limit,
-                     bool onto)
+static int check_map(const uint32_t *map, unsigned n, unsigned limit, bool onto)
 {
     if (!map)
         return VCPU_EINVAL;
@@ -740,8 +741,8 @@ static int check_attr(const struct vcpu_dctopo_attr *a)
 {
     if (a->abi != VCPU_DCTOPO_ABI)
         return VCPU_EABI;
-    if (!a->ntypes || !a->nhosts || !a->nracks || !a->nclusters ||
-        !a->ndcs || !a->types)
+    if (!a->ntypes || !a->nhosts || !a->nracks || !a->nclusters || !a->ndcs ||
+        !a->types)
         return VCPU_EINVAL;
     for (unsigned i = 0; i < a->ntypes; i++) {
         if (!a->types[i])
@@ -765,8 +766,7 @@ static uint32_t *dup_map(const uint32_t *map, unsigned n)
     return copy;
 }
 
-int vcpu_dctopo_create(const struct vcpu_dctopo_attr *attr,
-                       vcpu_dctopo_t **out)
+int vcpu_dctopo_create(const struct vcpu_dctopo_attr *attr, vcpu_dctopo_t **out)
 {
     if (!out)
         return VCPU_EINVAL;
@@ -784,8 +784,8 @@ int vcpu_dctopo_create(const struct vcpu_dctopo_attr *attr,
     dc->host_rack = dup_map(attr->host_rack, attr->nhosts);
     dc->rack_cluster = dup_map(attr->rack_cluster, attr->nracks);
     dc->cluster_dc = dup_map(attr->cluster_dc, attr->nclusters);
-    if (!dc->types || !dc->host_type || !dc->host_rack ||
-        !dc->rack_cluster || !dc->cluster_dc)
+    if (!dc->types || !dc->host_type || !dc->host_rack || !dc->rack_cluster ||
+        !dc->cluster_dc)
         goto fail;
     dc->ntypes = attr->ntypes;
     dc->nhosts = attr->nhosts;
