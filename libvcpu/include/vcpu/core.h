@@ -255,6 +255,18 @@ VCPU_API int vcpu_core_check(vcpu_core_t *c);
 /* Queries                                                             */
 /* ------------------------------------------------------------------ */
 
+/** Number of vCPUs in @state (enum vp_vcpu_state) right now; O(1). */
+VCPU_API unsigned vcpu_core_count_state(const vcpu_core_t *c, unsigned state);
+/** The policy table in use (borrowed until the next policy change). */
+VCPU_API const struct vcpu_policy_ops *
+vcpu_core_policy_ops(const vcpu_core_t *c);
+/**
+ * vcpu_core_advance - Move the core's time to @now (no other effect), e.g.
+ * to read counters at the end of a run.
+ * Return: 0, VCPU_EINVARIANT.
+ */
+VCPU_API int vcpu_core_advance(vcpu_core_t *c, vcpu_time_t now);
+
 VCPU_API unsigned vcpu_core_npcpus(const vcpu_core_t *c);
 VCPU_API unsigned vcpu_core_nvcpus(const vcpu_core_t *c);
 VCPU_API unsigned vcpu_core_vcpu_state(const vcpu_core_t *c, vcpu_id_t v);

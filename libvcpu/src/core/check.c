@@ -121,6 +121,9 @@ static int check_queues(struct vcpu_core *c)
     }
     if (runnable != total)
         return fail(c, 3, "%u vCPUs RUNNABLE but %u queued", runnable, total);
+    if (runnable != c->nstate[VP_VCPU_RUNNABLE])
+        return fail(c, 3, "%u vCPUs RUNNABLE but the core counts %u", runnable,
+                    c->nstate[VP_VCPU_RUNNABLE]);
     return 0;
 }
 

@@ -90,6 +90,8 @@ static void charge_state(struct vcpu_core *c, struct vcpu_ent *e)
 void vcpu__set_state(struct vcpu_core *c, struct vcpu_ent *e, unsigned state)
 {
     charge_state(c, e);
+    c->nstate[e->state]--;
+    c->nstate[state]++;
     e->state = (uint8_t)state;
 }
 
@@ -769,6 +771,7 @@ int vcpu_core_vcpu_add(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
     e->pcpu = e->target = VCPU_NONE;
     e->since = c->now;
     e->state = VP_VCPU_NEW;
+    c->nstate[VP_VCPU_NEW]++;
     e->st.abi = VCPU_CORE_ABI;
     if (c->pol.ops->vcpu_add) {
         c->in_callback = true;
@@ -923,6 +926,12 @@ int vcpu_core_set_policy(vcpu_core_t *c, vcpu_time_t now,
 }
 
 /* ---- checks and queries ------------------------------------------------ */
+
+int vcpu_core_advance(vcpu_core_t *c, vcpu_time_t now)
+{
+    int rc = enter(c, now);
+    return rc ? rc : leave(c, 0);
+}
 
 int vcpu_core_check_settled(vcpu_core_t *c)
 {

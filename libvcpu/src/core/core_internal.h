@@ -118,6 +118,7 @@ struct vcpu_core {
     unsigned ndsq_slots;
     uint64_t seq;
 
+    unsigned nstate[VP_VCPU_EXITED + 1]; /* vCPUs per state */
     struct policy_inst pol;
     struct drand48_data rng;
     uint64_t seed, slice_ns;

@@ -20,6 +20,16 @@ const char *vcpu_core_policy_name(const vcpu_core_t *c)
     return c->pol.ops->name;
 }
 
+unsigned vcpu_core_count_state(const vcpu_core_t *c, unsigned state)
+{
+    return state <= VP_VCPU_EXITED ? c->nstate[state] : 0;
+}
+
+const struct vcpu_policy_ops *vcpu_core_policy_ops(const vcpu_core_t *c)
+{
+    return c->pol.ops;
+}
+
 unsigned vcpu_core_npcpus(const vcpu_core_t *c)
 {
     return c->npcpus;
