@@ -13,6 +13,11 @@ enum {
 };
 
 int sim_cmd_topo(int argc, char **argv);
+int sim_cmd_run(int argc, char **argv);
+int sim_cmd_validate(int argc, char **argv);
+
+/* mkdir -p. Return 0 or -errno. */
+int sim_mkdirs(const char *dir);
 int sim_cmd_policies(int argc, char **argv);
 
 /* Write @len bytes to @dir/@name atomically (temp file, fsync, rename). */

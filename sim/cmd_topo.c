@@ -13,12 +13,31 @@
 
 #include "cli.h"
 
+int sim_mkdirs(const char *dir)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return -ENAMETOOLONG;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
 int sim_write_atomic(const char *dir, const char *name, const char *data,
                      size_t len)
 {
     char path[4096], tmp[4096];
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return -errno;
+    int mk = sim_mkdirs(dir);
+    if (mk)
+        return mk;
     snprintf(path, sizeof path, "%s/%s", dir, name);
     snprintf(tmp, sizeof tmp, "%s/.%s.partial", dir, name);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);

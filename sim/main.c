@@ -14,6 +14,10 @@ static void usage(FILE *f)
     fprintf(f, "usage: vcpusim [--help] [--version] COMMAND [ARGS]\n"
                "\n"
                "commands:\n"
+               "  run [SCENARIO] [--seed N|--seeds A..B] [--out DIR] "
+               "[--set K=V]\n"
+               "                 run a scenario (default: the built-in one)\n"
+               "  validate FILE  check a scenario without running it\n"
                "  topo [SPEC] [--tree] [--out DIR]\n"
                "                 show a topology as libvcpu's core sees it;\n"
                "                 SPEC: 'system' (default), an hwloc XML file,\n"
@@ -53,9 +57,13 @@ int main(int argc, char **argv)
     const char *cmd = argv[optind];
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
-    optind = 1; /* the command parses its own options */
+    optind = 0; /* glibc: 0 re-initialises getopt for the command */
     if (strcmp(cmd, "topo") == 0)
         return sim_cmd_topo(sub_argc, sub_argv);
+    if (strcmp(cmd, "run") == 0)
+        return sim_cmd_run(sub_argc, sub_argv);
+    if (strcmp(cmd, "validate") == 0)
+        return sim_cmd_validate(sub_argc, sub_argv);
     if (strcmp(cmd, "policies") == 0)
         return sim_cmd_policies(sub_argc, sub_argv);
     fprintf(stderr, "vcpusim: unknown command '%s'\n", cmd);

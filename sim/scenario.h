@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A simulation scenario: hosts, VMs and their guest workloads, policy,
+ * faults, outputs. Read from YAML (libfyaml) with every error reported as
+ * file:line:col: field: what. Times are integer nanoseconds. */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* A random (or constant) quantity; durations are in ns. */
+enum sim_dist_kind {
+    SIM_DIST_CONST = 0, /* value = a */
+    SIM_DIST_EXP,       /* mean = a */
+    SIM_DIST_UNIFORM,   /* [a, b) */
+    SIM_DIST_NORMAL,    /* mean a, sd b (truncated at 0) */
+    SIM_DIST_LOGNORMAL, /* mean a, sd b (of the value, not of the log) */
+    SIM_DIST_PARETO,    /* scale a (minimum), shape b */
+    SIM_DIST_WEIBULL,   /* scale a, shape b */
+};
+
+struct sim_dist {
+    unsigned kind; /* enum sim_dist_kind */
+    double a, b;
+};
+
+enum sim_phase_kind {
+    SIM_PH_COMPUTE = 0, /* work (reference ns) drawn from d */
+    SIM_PH_BLOCK,       /* blocked (I/O, idle) for d */
+    SIM_PH_BARRIER,     /* wait for every vCPU of the VM */
+    SIM_PH_LOCK,        /* take spin lock lock_id, compute d, release */
+};
+
+struct sim_phase {
+    unsigned kind; /* enum sim_phase_kind */
+    struct sim_dist d;
+    unsigned lock_id; /* SIM_PH_LOCK: 0..SIM_MAX_LOCKS-1, per VM */
+};
+
+#define SIM_MAX_LOCKS 16
+
+/* A guest program run by each vCPU: the phases in order, @loops times
+ * (0 = until the end of the simulation). */
+struct sim_workload {
+    struct sim_phase *phases;
+    unsigned nphases;
+    uint64_t loops;
+};
+
+struct sim_vm_spec {
+    char *name;
+    unsigned count;    /* identical VMs made from this entry (default 1) */
+    unsigned vcpus;    /* >= 1 */
+    unsigned weight;   /* default 100 */
+    unsigned cap;      /* thousandths of a pCPU, 0 = none */
+    int prio;          /* criticality hint for every vCPU (default 0) */
+    int host;          /* host index, -1 = spread round-robin */
+    uint64_t start_ns; /* arrival time */
+    unsigned *allowed; /* pCPU ids on its host, NULL = all */
+    unsigned nallowed;
+    struct sim_workload wl;
+    unsigned line; /* where it was defined, for messages */
+};
+
+struct sim_host_spec {
+    char *topo;     /* hwloc synthetic string or XML file (resolved path) */
+    unsigned count; /* hosts of this type (default 1) */
+    unsigned line;
+};
+
+enum sim_fault_action {
+    SIM_FAULT_OFFLINE = 0,
+    SIM_FAULT_ONLINE,
+    SIM_FAULT_SPEED,
+};
+
+/* A scripted change (at_ns) or, with mtbf, a random failure process on
+ * that pCPU (or on every pCPU when pcpu < 0): up-times drawn from mtbf,
+ * down-times from mttr. */
+struct sim_fault {
+    uint64_t at_ns;
+    int host;        /* -1 = every host */
+    int pcpu;        /* -1 = every pCPU (random processes only) */
+    unsigned action; /* enum sim_fault_action */
+    uint32_t speed;  /* SIM_FAULT_SPEED: thousandths (500 = half) */
+    bool random;     /* mtbf/mttr process instead of a one-off */
+    struct sim_dist mtbf, mttr;
+    unsigned line;
+};
+
+struct sim_scenario {
+    char *file; /* path, or "<builtin:NAME>" */
+    char *name;
+    uint64_t seed;        /* default 1 */
+    uint64_t duration_ns; /* > 0 */
+    char *policy;         /* registry name or path of a .so */
+    char *policy_args;    /* "k=v,..." or NULL */
+    char **compare;       /* extra policies to run the scenario under */
+    unsigned ncompare;
+    uint64_t slice_ns;      /* default 1 ms */
+    uint64_t *penalty_ns;   /* migration warm-up by topology distance */
+    unsigned npenalty;      /* penalty for distance d: [min(d, n-1)] */
+    uint64_t ple_window_ns; /* pause-loop exit: spin this long, then
+                               yield; 0 = spin until the lock is free */
+    struct sim_host_spec *hosts;
+    unsigned nhosts;
+    struct sim_vm_spec *vms;
+    unsigned nvms;
+    struct sim_fault *faults;
+    unsigned nfaults;
+    bool trace;    /* write trace.csv */
+    bool check;    /* invariant checking in the core */
+    char *out_dir; /* default "out/<name>" */
+};
+
+/*
+ * sim_scenario_load - Read and validate a scenario file.
+ * @path: the YAML file
+ * @sets: "key=value" overrides (e.g. "seed=7", "vms.0.vcpus=8",
+ *        "duration=20s"), applied to the document before validation;
+ *        @nsets of them
+ * @out: the scenario (free with sim_scenario_free)
+ * @err: receives "file:line:col: field: what" on failure
+ * Return: 0, or -1 (message in @err), or -2 if the file cannot be read.
+ */
+int sim_scenario_load(const char *path, const char *const *sets, unsigned nsets,
+                      struct sim_scenario **out, char *err, size_t errlen);
+
+/* As sim_scenario_load, from a string (@name is used in messages). */
+int sim_scenario_parse(const char *name, const char *yaml, size_t len,
+                       const char *const *sets, unsigned nsets,
+                       struct sim_scenario **out, char *err, size_t errlen);
+
+void sim_scenario_free(struct sim_scenario *s);
+
+/* The built-in default scenario (YAML text) and its name. */
+extern const char sim_default_scenario[];
+#define SIM_DEFAULT_NAME "<builtin:default>"
+
+/* Parse "2ms", "1.5s", "300us", "42" (ns) into ns. Return 0 or -1. */
+int sim_parse_duration(const char *s, uint64_t *out_ns);
+
+#endif /* SIM_SCENARIO_H */
