@@ -131,9 +131,9 @@ static int write_results(const char *dir, const struct sim_scenario *s,
 /* Open dir/trace.csv under a temporary name, renamed when complete. */
 static FILE *open_trace(const char *dir, char *tmp, size_t len)
 {
-    if (sim_mkdirs(dir))
+    if (sim_mkdirs(dir) ||
+        snprintf(tmp, len, "%s/.trace.csv.partial", dir) >= (int)len)
         return NULL;
-    snprintf(tmp, len, "%s/.trace.csv.partial", dir);
     FILE *f = fopen(tmp, "w");
     if (f)
         fprintf(f, "%s\n", VCPU_TRACE_CSV_HEADER);
@@ -148,7 +148,8 @@ static int close_trace(FILE *f, const char *tmp, const char *dir, bool ok)
     if (!ok)
         return rc; /* keep the .partial file: it says what it is */
     char path[4096];
-    snprintf(path, sizeof path, "%s/trace.csv", dir);
+    if (snprintf(path, sizeof path, "%s/trace.csv", dir) >= (int)sizeof path)
+        return -ENAMETOOLONG;
     return rc ? rc : (rename(tmp, path) ? -errno : 0);
 }
 
@@ -354,11 +355,14 @@ static int run_all(const struct run_opts *o, const struct sim_scenario *s,
         }
         for (uint64_t seed = lo; seed <= hi && rc == SIM_EXIT_OK; seed++) {
             char dir[4096];
-            if (lo == hi)
-                snprintf(dir, sizeof dir, "%s/%s", out, pols[i]);
-            else
-                snprintf(dir, sizeof dir, "%s/%s/seed-%" PRIu64, out, pols[i],
-                         seed);
+            int n = lo == hi ? snprintf(dir, sizeof dir, "%s/%s", out, pols[i])
+                             : snprintf(dir, sizeof dir, "%s/%s/seed-%" PRIu64,
+                                        out, pols[i], seed);
+            if (n >= (int)sizeof dir) {
+                fprintf(stderr, "vcpusim: output path too long\n");
+                rc = SIM_EXIT_USAGE;
+                break;
+            }
             struct sim_scenario one = *s;
             if (o->policy && !ops)
                 one.policy = (char *)o->policy; /* a shared object */
