@@ -272,6 +272,12 @@ VCPU_API unsigned vcpu_core_nvcpus(const vcpu_core_t *c);
 VCPU_API unsigned vcpu_core_vcpu_state(const vcpu_core_t *c, vcpu_id_t v);
 VCPU_API vcpu_vm_t vcpu_core_vcpu_vm(const vcpu_core_t *c, vcpu_id_t v);
 VCPU_API vcpu_pcpu_t vcpu_core_vcpu_pcpu(const vcpu_core_t *c, vcpu_id_t v);
+/** Whether @v is suspended by the policy (1), the operator (2), both (3). */
+VCPU_API unsigned vcpu_core_vcpu_suspended_by(const vcpu_core_t *c,
+                                              vcpu_id_t v);
+/** Whether VM @vm allows pCPU @p. */
+VCPU_API bool vcpu_core_vm_allows(const vcpu_core_t *c, vcpu_vm_t vm,
+                                  vcpu_pcpu_t p);
 VCPU_API vcpu_id_t vcpu_core_pcpu_curr(const vcpu_core_t *c, vcpu_pcpu_t p);
 VCPU_API unsigned vcpu_core_pcpu_state(const vcpu_core_t *c, vcpu_pcpu_t p);
 VCPU_API uint32_t vcpu_core_pcpu_speed(const vcpu_core_t *c, vcpu_pcpu_t p);

@@ -365,6 +365,8 @@ VCPU_API unsigned vp_vm_cap(const vp_ctx_t *ctx, vcpu_vm_t vm);
 VCPU_API unsigned vp_vm_nvcpus(const vp_ctx_t *ctx, vcpu_vm_t vm);
 /** The @i-th vCPU of the VM ever created (0..vp_vm_nvcpus_total-1). */
 VCPU_API vcpu_id_t vp_vm_vcpu(const vp_ctx_t *ctx, vcpu_vm_t vm, unsigned i);
+/** vCPUs the environment said the VM would have (0 if it did not say). */
+VCPU_API unsigned vp_vm_nvcpus_hint(const vp_ctx_t *ctx, vcpu_vm_t vm);
 /** Number of vCPUs ever created in the VM (exited ones included). */
 VCPU_API unsigned vp_vm_nvcpus_total(const vp_ctx_t *ctx, vcpu_vm_t vm);
 /** Whether the VM allows pCPU @p. */
@@ -380,6 +382,8 @@ VCPU_API unsigned vp_nr_online(const vp_ctx_t *ctx);
 VCPU_API unsigned vp_pcpu_state(const vp_ctx_t *ctx, vcpu_pcpu_t p);
 /** Speed in thousandths of nominal (0 when offline). */
 VCPU_API uint32_t vp_pcpu_speed(const vp_ctx_t *ctx, vcpu_pcpu_t p);
+/** Whether @p is online, runs nothing and has not been kicked. */
+VCPU_API bool vp_pcpu_is_idle(const vp_ctx_t *ctx, vcpu_pcpu_t p);
 /** vCPU running on @p, or VCPU_NONE. */
 VCPU_API vcpu_id_t vp_pcpu_curr(const vp_ctx_t *ctx, vcpu_pcpu_t p);
 /** Number of topology levels (0 = PU .. n-1 = machine). */

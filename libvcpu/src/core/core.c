@@ -527,8 +527,10 @@ int vcpu_core_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p,
     struct pcpu_ent *pc = &c->pcpus[p];
     if (pc->state != VP_PCPU_ONLINE)
         return leave(c, VCPU_ENODEV);
-    if (pc->curr != VCPU_NONE)
+    if (pc->curr != VCPU_NONE) {
+        pc->kicked = false;
         return leave(c, VCPU_EBUSY);
+    }
     pc->kicked = false;
     vcpu_id_t v = find_work(c, p);
     if (v != VCPU_NONE && pc->state == VP_PCPU_ONLINE &&
@@ -541,6 +543,9 @@ int vcpu_core_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p,
     } else if (v != VCPU_NONE) {
         vcpu__enqueue(c, v, VP_ENQ_REQUEUE);
     }
+    /* A kick of @p from inside its own dispatch is answered by this pick;
+     * left set, it would hide @p from every later kick. */
+    pc->kicked = false;
     vcpu__idle_update(c, p);
     return leave(c, 0);
 }
@@ -691,6 +696,7 @@ int vcpu_core_vm_add(vcpu_core_t *c, vcpu_time_t now,
     vm->live = true;
     vm->weight = a->weight ? a->weight : 100;
     vm->cap = a->cap;
+    vm->nvcpus_hint = a->nvcpus_hint;
     c->nvms++;
     *out = id;
     emit_vm(c, VCPU_TRACE_VM_ADD, id, a->nvcpus_hint);

@@ -75,7 +75,7 @@ struct pcpu_ent {
 
 struct vm_ent {
     bool live;
-    unsigned weight, cap, nvcpus, ntotal, cap_ids;
+    unsigned weight, cap, nvcpus, ntotal, cap_ids, nvcpus_hint;
     vcpu_id_t *vcpus;  /* every vCPU ever created, in order */
     uint64_t *allowed; /* bitmap of pCPUs, NULL = all */
 };

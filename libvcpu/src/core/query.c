@@ -55,6 +55,16 @@ vcpu_pcpu_t vcpu_core_vcpu_pcpu(const vcpu_core_t *c, vcpu_id_t v)
     return v < c->nvcpus ? vcpu_at(c, v)->pcpu : VCPU_NONE;
 }
 
+unsigned vcpu_core_vcpu_suspended_by(const vcpu_core_t *c, vcpu_id_t v)
+{
+    return v < c->nvcpus ? vcpu_at(c, v)->susp : 0;
+}
+
+bool vcpu_core_vm_allows(const vcpu_core_t *c, vcpu_vm_t vm, vcpu_pcpu_t p)
+{
+    return vm < c->nvms && p < c->npcpus && vm_allows(c, vm, p);
+}
+
 vcpu_id_t vcpu_core_pcpu_curr(const vcpu_core_t *c, vcpu_pcpu_t p)
 {
     return p < c->npcpus ? c->pcpus[p].curr : VCPU_NONE;

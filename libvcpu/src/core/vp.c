@@ -407,6 +407,16 @@ unsigned vp_vm_nvcpus(const vp_ctx_t *ctx, vcpu_vm_t vm)
     return vm_at(CC(ctx), vm)->nvcpus;
 }
 
+unsigned vp_vm_nvcpus_hint(const vp_ctx_t *ctx, vcpu_vm_t vm)
+{
+    return vm_at(CC(ctx), vm)->nvcpus_hint;
+}
+
+bool vp_pcpu_is_idle(const vp_ctx_t *ctx, vcpu_pcpu_t p)
+{
+    return bit_test(CC(ctx)->idle, p);
+}
+
 unsigned vp_vm_nvcpus_total(const vp_ctx_t *ctx, vcpu_vm_t vm)
 {
     return vm_at(CC(ctx), vm)->ntotal;
