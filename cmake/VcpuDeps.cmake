@@ -21,7 +21,7 @@ endfunction()
 
 vcpu_require_pc(HWLOC  "hwloc>=2.0"     libhwloc-dev)
 vcpu_require_pc(NUMA   numa             libnuma-dev)
-vcpu_require_pc(URCU   liburcu          liburcu-dev)
+vcpu_require_pc(URCU   liburcu-bp       liburcu-dev)
 # Only the header-only red-black tree macros of libbsd are used (no link).
 find_path(BSD_TREE_INCLUDE_DIR bsd/sys/tree.h)
 if(NOT BSD_TREE_INCLUDE_DIR)

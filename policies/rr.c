@@ -24,12 +24,17 @@ static int rr_init(vp_ctx_t *ctx, const struct vp_init_args *args)
     return vp_dsq_create(ctx, RR_DSQ, VP_DSQ_FIFO);
 }
 
+/* An idle pCPU near its last one takes @v directly (its local DSQ), so the
+ * pCPU kicked is the one that runs it; else @v joins the shared FIFO. */
 static void rr_enqueue(vp_ctx_t *ctx, vcpu_id_t v, unsigned flags)
 {
     struct rr_state *st = vp_state(ctx);
     (void)flags;
-    vp_dsq_insert(ctx, RR_DSQ, v, st->slice_ns, 0);
-    vp_kick_idle(ctx, v, vp_vcpu_pcpu(ctx, v));
+    vcpu_pcpu_t p = vp_idle_find(ctx, v, vp_vcpu_pcpu(ctx, v));
+    vp_dsq_insert(ctx, p == VCPU_NONE ? RR_DSQ : VP_DSQ_LOCAL_ON(p), v,
+                  st->slice_ns, 0);
+    if (p != VCPU_NONE)
+        vp_kick(ctx, p);
 }
 
 static void rr_dispatch(vp_ctx_t *ctx, vcpu_pcpu_t p)

@@ -341,6 +341,12 @@ int drv_resume(struct drv *d, vcpu_id_t v)
     return settled(d, vcpu_core_resume(d->core, d->now, v), "resume");
 }
 
+int drv_set_policy(struct drv *d, const struct vcpu_policy_ops *ops)
+{
+    return settled(d, vcpu_core_set_policy(d->core, d->now, ops, NULL),
+                   "set_policy");
+}
+
 int drv_vm_remove(struct drv *d, vcpu_vm_t vm)
 {
     for (vcpu_id_t v = 0; v < vcpu_core_nvcpus(d->core) && !d->failed; v++)

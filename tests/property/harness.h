@@ -73,6 +73,8 @@ int drv_pcpu_online(struct drv *d, vcpu_pcpu_t p, bool online);
 int drv_pcpu_speed(struct drv *d, vcpu_pcpu_t p, uint32_t speed);
 int drv_suspend(struct drv *d, vcpu_id_t v);
 int drv_resume(struct drv *d, vcpu_id_t v);
+/* Swap the policy live (vcpu_core_set_policy). */
+int drv_set_policy(struct drv *d, const struct vcpu_policy_ops *ops);
 /* Exit every live vCPU of @vm, then remove it. */
 int drv_vm_remove(struct drv *d, vcpu_vm_t vm);
 
@@ -102,6 +104,7 @@ enum op_kind {
     OP_VM_REMOVE, /* a = which live VM */
     OP_SUSPEND,   /* a = which live vCPU (operator) */
     OP_RESUME,    /* a = which operator-suspended vCPU */
+    OP_SWAP,      /* a = built-in policy (mod count): live policy swap */
     OP_NKINDS
 };
 
@@ -121,6 +124,8 @@ struct pcase {
 /* Generate case @seed: a random topology from the harness's list, random
  * VM arrivals and a random operation sequence of up to @max_ops. */
 void pcase_generate(struct pcase *pc, uint64_t seed, unsigned max_ops);
+/* As pcase_generate, with live policy swaps among the operations. */
+void pcase_generate_swaps(struct pcase *pc, uint64_t seed, unsigned max_ops);
 void pcase_free(struct pcase *pc);
 /* Print a case as replayable text. */
 void pcase_print(const struct pcase *pc, FILE *f);

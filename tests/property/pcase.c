@@ -97,9 +97,13 @@ static struct op random_vm_add(gsl_rng *r)
     return o;
 }
 
-static struct op random_op(gsl_rng *r)
+static struct op random_op(gsl_rng *r, bool swaps)
 {
-    unsigned k = pick_weighted(r, op_weights, OP_NKINDS);
+    unsigned w[OP_NKINDS];
+    memcpy(w, op_weights, sizeof w);
+    if (swaps)
+        w[OP_SWAP] = 3;
+    unsigned k = pick_weighted(r, w, OP_NKINDS);
     struct op o = {.kind = (uint8_t)k};
     switch (k) {
     case OP_ADVANCE:
@@ -129,7 +133,8 @@ static const char *random_topo(gsl_rng *r)
     return topos[pick_weighted(r, w, NTOPOS)].spec;
 }
 
-void pcase_generate(struct pcase *pc, uint64_t seed, unsigned max_ops)
+static void generate(struct pcase *pc, uint64_t seed, unsigned max_ops,
+                     bool swaps)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, (unsigned long)seed);
@@ -139,8 +144,18 @@ void pcase_generate(struct pcase *pc, uint64_t seed, unsigned max_ops)
     pc->ops = calloc(pc->nops, sizeof *pc->ops);
     unsigned nvm = 1 + (unsigned)gsl_rng_uniform_int(r, 4);
     for (unsigned i = 0; i < pc->nops; i++)
-        pc->ops[i] = i < nvm ? random_vm_add(r) : random_op(r);
+        pc->ops[i] = i < nvm ? random_vm_add(r) : random_op(r, swaps);
     gsl_rng_free(r);
+}
+
+void pcase_generate(struct pcase *pc, uint64_t seed, unsigned max_ops)
+{
+    generate(pc, seed, max_ops, false);
+}
+
+void pcase_generate_swaps(struct pcase *pc, uint64_t seed, unsigned max_ops)
+{
+    generate(pc, seed, max_ops, true);
 }
 
 void pcase_free(struct pcase *pc)
@@ -151,8 +166,8 @@ void pcase_free(struct pcase *pc)
 }
 
 static const char *const op_names[OP_NKINDS] = {
-    "wake",   "block", "yield",  "exit",      "advance", "offline",
-    "online", "speed", "vm_add", "vm_remove", "suspend", "resume",
+    "wake",  "block",  "yield",     "exit",    "advance", "offline", "online",
+    "speed", "vm_add", "vm_remove", "suspend", "resume",  "swap",
 };
 
 void pcase_print(const struct pcase *pc, FILE *f)
@@ -273,6 +288,8 @@ int drv_apply(struct drv *d, const struct op *o)
     case OP_RESUME:
         v = nth_vcpu(d, LIVE, o->a);
         return v == VCPU_NONE ? 0 : drv_resume(d, v);
+    case OP_SWAP:
+        return drv_set_policy(d, vcpu_policy_at(o->a % vcpu_policy_count()));
     default:
         return apply_pcpu(d, o);
     }

@@ -146,9 +146,12 @@ static void test_core_lifecycle_and_accounting(void **state)
     assert_int_equal(vcpu_core_pick(c, 100, p, &got, NULL), VCPU_EBUSY);
     assert_int_equal(vcpu_core_block(c, 600, v), 0);
     assert_int_equal(vcpu_core_vcpu_state(c, v), VP_VCPU_BLOCKED);
+    /* the block kicked p; until p picks, the wake goes to another pCPU */
     assert_int_equal(vcpu_core_wake(c, 1000, v), 0);
-    assert_int_equal(vcpu_core_pick(c, 1200, p, &got, NULL), 0);
+    assert_int_not_equal(f->last_kick, p);
+    assert_int_equal(vcpu_core_pick(c, 1200, f->last_kick, &got, NULL), 0);
     assert_int_equal(got, v);
+    p = f->last_kick;
     assert_int_equal(vcpu_core_exit(c, 1500, v), 0);
     struct vcpu_vcpu_stats st;
     assert_int_equal(vcpu_core_vcpu_stats(c, v, &st), 0);
@@ -158,13 +161,23 @@ static void test_core_lifecycle_and_accounting(void **state)
     assert_int_equal(st.wait_ns, 100 + 200);
     assert_int_equal(st.nr_runs, 2);
     assert_int_equal(st.exit_ns, 1500);
+    uint64_t busy = 0;
+    for (vcpu_pcpu_t q = 0; q < 4; q++) {
+        struct vcpu_pcpu_stats ps;
+        assert_int_equal(vcpu_core_pcpu_stats(c, q, &ps), 0);
+        assert_int_equal(ps.online_ns, 1500);
+        busy += ps.busy_ns;
+    }
+    assert_int_equal(busy, 800); /* 500 on the first pCPU, 300 on p */
     struct vcpu_pcpu_stats ps;
-    assert_int_equal(vcpu_core_pcpu_stats(c, p, &ps), 0);
-    assert_int_equal(ps.busy_ns, 800);
-    assert_int_equal(ps.online_ns, 1500);
+    vcpu_core_pcpu_stats(c, p, &ps);
+    assert_int_equal(ps.busy_ns, 300);
     assert_int_equal(vcpu_core_wake(c, 1600, v), VCPU_ESTATE);
     assert_int_equal(vcpu_core_vm_remove(c, 1600, vm), 0);
     assert_int_equal(vcpu_core_vm_remove(c, 1600, vm), VCPU_ESRCH);
+    vcpu_id_t none;
+    for (vcpu_pcpu_t q = 0; q < 4; q++) /* deliver pending kicks */
+        vcpu_core_pick(c, 1600, q, &none, NULL);
     assert_int_equal(vcpu_core_check_settled(c), 0);
 }
 
@@ -212,9 +225,13 @@ static void test_core_offline_pcpu_drops_its_vcpu(void **state)
 {
     struct fx *f = *state;
     vcpu_core_t *c = f->core;
-    vcpu_vm_t vm = add_vm(f);
+    struct vcpu_vm_attr at = {
+        .abi = VCPU_CORE_ABI, .nallowed = 2, .allowed = (vcpu_pcpu_t[]){2, 3}};
+    vcpu_vm_t vm;
+    assert_int_equal(vcpu_core_vm_add(c, 0, &at, &vm), 0);
     vcpu_id_t a = add_vcpu(f, vm);
     vcpu_core_wake(c, 0, a);
+    assert_int_equal(f->last_kick, 2); /* the first idle pCPU it may use */
     vcpu_id_t got;
     vcpu_core_pick(c, 0, 2, &got, NULL);
     assert_int_equal(got, a);
@@ -222,9 +239,9 @@ static void test_core_offline_pcpu_drops_its_vcpu(void **state)
     assert_int_equal(vcpu_core_pcpu_curr(c, 2), VCPU_NONE);
     assert_int_equal(vcpu_core_vcpu_state(c, a), VP_VCPU_RUNNABLE);
     assert_int_equal(vcpu_core_pick(c, 10, 2, &got, NULL), VCPU_ENODEV);
-    /* rr kicked an idle online pCPU for it: it runs elsewhere. */
-    assert_int_not_equal(f->last_kick, 2);
-    assert_int_equal(vcpu_core_pick(c, 20, f->last_kick, &got, NULL), 0);
+    /* rr gave it to the other pCPU its VM allows and kicked that one */
+    assert_int_equal(f->last_kick, 3);
+    assert_int_equal(vcpu_core_pick(c, 20, 3, &got, NULL), 0);
     assert_int_equal(got, a);
     assert_int_equal(vcpu_core_pcpu_set_online(c, 30, 2, true), 0);
     assert_int_equal(vcpu_core_pcpu_state(c, 2), VP_PCPU_ONLINE);
@@ -232,6 +249,8 @@ static void test_core_offline_pcpu_drops_its_vcpu(void **state)
     vcpu_core_pcpu_stats(c, 2, &ps);
     assert_int_equal(ps.online_ns, 10);
     assert_int_equal(ps.busy_ns, 10);
+    for (vcpu_pcpu_t p = 0; p < 4; p++) /* deliver the pending kicks */
+        vcpu_core_pick(c, 30, p, &got, NULL);
     assert_int_equal(vcpu_core_check_settled(c), 0);
 }
 
@@ -242,8 +261,10 @@ static void test_core_speed_scales_work(void **state)
     vcpu_id_t a = add_vcpu(f, add_vm(f));
     vcpu_core_wake(c, 0, a);
     vcpu_id_t got;
-    vcpu_core_pick(c, 0, 1, &got, NULL);
-    assert_int_equal(vcpu_core_pcpu_set_speed(c, 400, 1, 500), 0);
+    vcpu_pcpu_t p = f->last_kick;
+    vcpu_core_pick(c, 0, p, &got, NULL);
+    assert_int_equal(got, a);
+    assert_int_equal(vcpu_core_pcpu_set_speed(c, 400, p, 500), 0);
     assert_int_equal(vcpu_core_block(c, 800, a), 0);
     struct vcpu_vcpu_stats st;
     vcpu_core_vcpu_stats(c, a, &st);

@@ -172,9 +172,16 @@ void vcpu__enqueue(struct vcpu_core *c, vcpu_id_t v, unsigned flags)
     if (o->enqueue) {
         o->enqueue(CTX(c), v, flags);
     } else {
-        vcpu__dsq_push(c, &c->global, v, 0, false);
+        /* An idle pCPU that may run @v gets it in its local DSQ (as
+         * sched_ext's default does): a shared queue would let the kicked
+         * pCPU take another vCPU and leave this one waiting beside an
+         * idle pCPU its mask allows. */
+        vcpu_pcpu_t p = vp_idle_find(CTX(c), v, e->pcpu);
         e->slice_ns = 0;
-        vp_kick_idle(CTX(c), v, e->pcpu);
+        vcpu__dsq_push(c, p == VCPU_NONE ? &c->global : &c->pcpus[p].local, v,
+                       0, false);
+        if (p != VCPU_NONE)
+            vcpu__kick(c, p);
     }
     c->in_callback = false;
 }

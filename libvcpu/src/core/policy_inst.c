@@ -318,5 +318,10 @@ int vcpu__policy_swap(struct vcpu_core *c, const struct vcpu_policy_ops *o,
     for (unsigned i = 0; i < n; i++)
         vcpu__enqueue(c, moved[i], VP_ENQ_REQUEUE);
     free(moved);
+    /* Suspensions were the old policy's decisions: the new one starts
+     * from none (an operator's suspensions stay). */
+    for (vcpu_id_t v = 0; v < c->nvcpus; v++)
+        if (vcpu_at(c, v)->susp & SUSP_POLICY)
+            vcpu__unpark(c, v, SUSP_POLICY);
     return rc;
 }

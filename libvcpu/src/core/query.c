@@ -5,9 +5,31 @@
 
 #include "core_internal.h"
 
+/* In VCPU_CORE_THREADSAFE mode a query takes the core's lock like any call
+ * (never from an env callback, which already runs under it). */
+static void rd_lock(const vcpu_core_t *c)
+{
+    if (c->flags & VCPU_CORE_THREADSAFE)
+        pthread_mutex_lock((pthread_mutex_t *)&c->lock);
+}
+
+static void rd_unlock(const vcpu_core_t *c)
+{
+    if (c->flags & VCPU_CORE_THREADSAFE)
+        pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
+}
+
+#define LOCKED(type, c, expr)                                                  \
+    do {                                                                       \
+        rd_lock(c);                                                            \
+        type r_ = (expr);                                                      \
+        rd_unlock(c);                                                          \
+        return r_;                                                             \
+    } while (0)
+
 vcpu_time_t vcpu_core_now(const vcpu_core_t *c)
 {
-    return c->now;
+    LOCKED(vcpu_time_t, c, c->now);
 }
 
 const char *vcpu_core_error(const vcpu_core_t *c)
@@ -22,7 +44,7 @@ const char *vcpu_core_policy_name(const vcpu_core_t *c)
 
 unsigned vcpu_core_count_state(const vcpu_core_t *c, unsigned state)
 {
-    return state <= VP_VCPU_EXITED ? c->nstate[state] : 0;
+    LOCKED(unsigned, c, state <= VP_VCPU_EXITED ? c->nstate[state] : 0);
 }
 
 const struct vcpu_policy_ops *vcpu_core_policy_ops(const vcpu_core_t *c)
@@ -37,52 +59,52 @@ unsigned vcpu_core_npcpus(const vcpu_core_t *c)
 
 unsigned vcpu_core_nvcpus(const vcpu_core_t *c)
 {
-    return c->nvcpus;
+    LOCKED(unsigned, c, c->nvcpus);
 }
 
 unsigned vcpu_core_vcpu_state(const vcpu_core_t *c, vcpu_id_t v)
 {
-    return v < c->nvcpus ? vcpu_at(c, v)->state : VP_VCPU_EXITED;
+    LOCKED(unsigned, c, v < c->nvcpus ? vcpu_at(c, v)->state : VP_VCPU_EXITED);
 }
 
 vcpu_vm_t vcpu_core_vcpu_vm(const vcpu_core_t *c, vcpu_id_t v)
 {
-    return v < c->nvcpus ? vcpu_at(c, v)->vm : VCPU_NONE;
+    LOCKED(vcpu_vm_t, c, v < c->nvcpus ? vcpu_at(c, v)->vm : VCPU_NONE);
 }
 
 vcpu_pcpu_t vcpu_core_vcpu_pcpu(const vcpu_core_t *c, vcpu_id_t v)
 {
-    return v < c->nvcpus ? vcpu_at(c, v)->pcpu : VCPU_NONE;
+    LOCKED(vcpu_pcpu_t, c, v < c->nvcpus ? vcpu_at(c, v)->pcpu : VCPU_NONE);
 }
 
 unsigned vcpu_core_vcpu_suspended_by(const vcpu_core_t *c, vcpu_id_t v)
 {
-    return v < c->nvcpus ? vcpu_at(c, v)->susp : 0;
+    LOCKED(unsigned, c, v < c->nvcpus ? vcpu_at(c, v)->susp : 0);
 }
 
 bool vcpu_core_vm_allows(const vcpu_core_t *c, vcpu_vm_t vm, vcpu_pcpu_t p)
 {
-    return vm < c->nvms && p < c->npcpus && vm_allows(c, vm, p);
+    LOCKED(bool, c, vm < c->nvms && p < c->npcpus && vm_allows(c, vm, p));
 }
 
 vcpu_id_t vcpu_core_pcpu_curr(const vcpu_core_t *c, vcpu_pcpu_t p)
 {
-    return p < c->npcpus ? c->pcpus[p].curr : VCPU_NONE;
+    LOCKED(vcpu_id_t, c, p < c->npcpus ? c->pcpus[p].curr : VCPU_NONE);
 }
 
 unsigned vcpu_core_pcpu_state(const vcpu_core_t *c, vcpu_pcpu_t p)
 {
-    return p < c->npcpus ? c->pcpus[p].state : VP_PCPU_OFFLINE;
+    LOCKED(unsigned, c, p < c->npcpus ? c->pcpus[p].state : VP_PCPU_OFFLINE);
 }
 
 uint32_t vcpu_core_pcpu_speed(const vcpu_core_t *c, vcpu_pcpu_t p)
 {
-    return p < c->npcpus ? c->pcpus[p].speed : 0;
+    LOCKED(uint32_t, c, p < c->npcpus ? c->pcpus[p].speed : 0);
 }
 
 vcpu_time_t vcpu_core_slice_end(const vcpu_core_t *c, vcpu_pcpu_t p)
 {
-    return p < c->npcpus ? c->pcpus[p].slice_end : 0;
+    LOCKED(vcpu_time_t, c, p < c->npcpus ? c->pcpus[p].slice_end : 0);
 }
 
 int vcpu_core_vcpu_stats(const vcpu_core_t *c, vcpu_id_t v,
@@ -90,8 +112,11 @@ int vcpu_core_vcpu_stats(const vcpu_core_t *c, vcpu_id_t v,
 {
     if (!c || !out)
         return VCPU_EINVAL;
-    if (v >= c->nvcpus)
+    rd_lock(c);
+    if (v >= c->nvcpus) {
+        rd_unlock(c);
         return VCPU_ESRCH;
+    }
     const struct vcpu_ent *e = vcpu_at(c, v);
     *out = e->st;
     out->state = e->state;
@@ -114,6 +139,7 @@ int vcpu_core_vcpu_stats(const vcpu_core_t *c, vcpu_id_t v,
     default:
         break;
     }
+    rd_unlock(c);
     return 0;
 }
 
@@ -124,6 +150,7 @@ int vcpu_core_pcpu_stats(const vcpu_core_t *c, vcpu_pcpu_t p,
         return VCPU_EINVAL;
     if (p >= c->npcpus)
         return VCPU_ESRCH;
+    rd_lock(c);
     const struct pcpu_ent *pc = &c->pcpus[p];
     *out = pc->st;
     out->state = pc->state;
@@ -132,6 +159,7 @@ int vcpu_core_pcpu_stats(const vcpu_core_t *c, vcpu_pcpu_t p,
         out->online_ns += c->now - pc->online_since;
     if (pc->curr != VCPU_NONE)
         out->busy_ns += c->now - vcpu_at(c, pc->curr)->acct_ns;
+    rd_unlock(c);
     return 0;
 }
 

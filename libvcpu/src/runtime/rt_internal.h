@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private layout of the runtime (rt.c, worker.c, guest.c, sync.c,
+ * monitor.c, rt_trace.c). Nothing here is API.
+ *
+ * Synchronisation table (who may touch what):
+ *   core            any thread, through vcpu_core_* (the core's own lock,
+ *                   VCPU_CORE_THREADSAFE); env callbacks run under it
+ *   rt_vcpu.ctx     the worker running it, or the one that picked it (the
+ *                   core's lock orders the hand-over: a vCPU is picked only
+ *                   after the call that made it RUNNABLE returned, which is
+ *                   after its context was saved)
+ *   rt_vcpu.blocked, wake_pending   rt_vcpu.wlock (taken before the core's)
+ *   rt_worker.want, speed, preempt_req   atomics, any thread
+ *   rt_worker.curr  its worker; other threads read it only as a hint
+ *   vcpus table     chunk pointers preallocated; a slot is written before
+ *                   the vCPU is first woken (core lock orders it)
+ *   vms table       rt.vlock
+ *   sleepers heap   rt.tlock
+ *   trace rings     written only under the core's lock (env.trace)
+ *   placement       RCU (urcu-bp): readers lock-free from any thread
+ */
+#ifndef VCPU_RT_INTERNAL_H
+#define VCPU_RT_INTERNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include <vcpu/rt.h>
+
+#include "ctx.h"
+#include "stack.h"
+
+enum rt_action {
+    ACT_NONE = 0,
+    ACT_YIELD,
+    ACT_BLOCK,
+    ACT_EXIT,
+    ACT_PREEMPT,
+};
+
+struct rt_worker;
+
+struct rt_vcpu {
+    struct vcpu__ctx ctx;
+    void *stack;
+    struct vcpu_rt *rt;
+    vcpu_id_t id;
+    vcpu_vm_t vm;
+    unsigned index;
+    vcpu_entry_fn entry;
+    void *arg;
+    struct rt_worker *_Atomic worker; /* where it runs (or last ran) */
+    int action;                       /* why it switched out */
+    pthread_mutex_t wlock;
+    bool blocked, wake_pending;
+    int preempt_off; /* vcpu_preempt_disable depth */
+    bool preempt_missed;
+    struct rt_vcpu *wnext; /* wait-queue link (mutex, cond) */
+    bool queued;           /* on a wait queue */
+};
+
+struct rt_ring {
+    struct vcpu_trace_rec *rec;
+    uint64_t *seq;
+    size_t cap, head, n;
+    uint64_t dropped;
+};
+
+struct rt_worker {
+    struct vcpu_rt *rt;
+    vcpu_pcpu_t p;
+    unsigned os_cpu;
+    pthread_t thread;
+    pid_t tid;
+    bool started;
+    struct vcpu__ctx sched; /* the worker's own context */
+    struct rt_vcpu *curr;
+    _Atomic uint32_t wake_word; /* futex: bumped by kicks */
+    _Atomic bool preempt_req;   /* the core asked to preempt */
+    _Atomic int want;           /* WANT_*: online/offline requests */
+    _Atomic uint32_t speed;     /* thousandths; duty cycling */
+    _Atomic bool in_vcpu;       /* a vCPU runs (signal handler test) */
+    bool sig_preempted;         /* switched out from the handler */
+    bool online;                /* as the worker last told the core */
+    _Atomic uint64_t slice_end; /* read by its vCPUs' preempt points */
+    timer_t timer;
+    bool has_timer;
+    struct rt_ring ring;
+    /* steal accounting (monitor) */
+    _Atomic uint64_t busy_wall_ns;
+};
+
+enum { WANT_NONE = 0, WANT_OFFLINE, WANT_ONLINE };
+
+struct rt_vm {
+    unsigned alive;
+    bool used;
+};
+
+struct rt_sleeper {
+    uint64_t deadline;
+    struct rt_vcpu *v;
+};
+
+struct rt_placement {
+    const char *policy; /* the name string lives in the policy's table */
+    uint64_t generation;
+};
+
+#define RT_CHUNK 1024u
+
+struct vcpu_rt {
+    struct vcpu_rt_attr attr;
+    char *policy_args;
+    vcpu_topo_t *topo;
+    vcpu_core_t *core;
+    vcpu_policy_lib_t *lib, *old_lib;
+    const struct vcpu_policy_ops *ops;
+    unsigned nw;
+    struct rt_worker *w;
+    unsigned nos; /* real CPUs under the workers */
+    unsigned *os_cpus;
+    vcpu__stack_pool_t *stacks;
+    struct rt_vcpu **chunks[64]; /* vCPU table: chunks of RT_CHUNK */
+    _Atomic unsigned alive;      /* vCPUs not exited */
+    pthread_mutex_t vlock;
+    pthread_cond_t vcond; /* a VM finished */
+    struct rt_vm *vms;
+    unsigned nvms_cap;
+    bool started, stopping;
+    _Atomic bool stop_now;
+    uint64_t t0; /* CLOCK_MONOTONIC at create */
+    /* sleepers */
+    pthread_t timer_thread;
+    pthread_mutex_t tlock;
+    pthread_cond_t tcond;
+    struct rt_sleeper *sleepers;
+    size_t nsleep, cap_sleep;
+    /* monitor */
+    pthread_t monitor_thread;
+    bool monitor_started;
+    vcpu_rt_event_fn monitor_fn;
+    void *monitor_arg;
+    /* placement, published with RCU */
+    struct rt_placement *_Atomic placement;
+    _Atomic vcpu_id_t *running; /* per pCPU, VCPU_NONE when idle */
+    uint64_t trace_seq;
+    int signo; /* timer preemption signal */
+};
+
+/* rt.c */
+uint64_t vcpu__rt_now(const struct vcpu_rt *rt);
+struct rt_vcpu *vcpu__rt_vcpu(struct vcpu_rt *rt, vcpu_id_t v);
+void vcpu__rt_wake(struct rt_vcpu *v);
+void vcpu__rt_vcpu_done(struct rt_vcpu *v);
+
+/* worker.c */
+void *vcpu__worker_main(void *arg);
+void vcpu__worker_kick(struct rt_worker *w);
+int vcpu__worker_timer_setup(struct vcpu_rt *rt);
+
+/* guest.c */
+struct rt_vcpu *vcpu__self(void);
+void vcpu__switch_out(struct rt_vcpu *v, int action);
+void vcpu__block_self(struct rt_vcpu *v);
+void vcpu__guest_entry(void *arg);
+extern __thread struct rt_worker *vcpu__tls_worker;
+
+/* sleepers (guest.c) */
+void *vcpu__timer_main(void *arg);
+
+/* monitor.c */
+void *vcpu__monitor_main(void *arg);
+
+/* rt_trace.c */
+int vcpu__ring_init(struct rt_ring *r, size_t cap);
+void vcpu__ring_fini(struct rt_ring *r);
+void vcpu__rt_trace(void *arg, const struct vcpu_trace_rec *rec);
+
+#endif /* VCPU_RT_INTERNAL_H */

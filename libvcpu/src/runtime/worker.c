@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Worker threads: one per pCPU, bound with hwloc. A worker asks the core
+ * what to run, switches to that vCPU's context, and when the vCPU switches
+ * back tells the core why (yield, block, exit, preemption). Idle workers
+ * spin briefly, then sleep on a futex until kicked. Optional timer
+ * preemption: a per-worker POSIX timer signal switches a vCPU out from the
+ * signal handler. */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <hwloc.h>
+
+#include "rt_internal.h"
+
+__thread struct rt_worker *vcpu__tls_worker;
+
+/* ---- idle and kicks ---------------------------------------------------------- */
+
+static long futex(_Atomic uint32_t *addr, int op, uint32_t val,
+                  const struct timespec *ts)
+{
+    return syscall(SYS_futex, (uint32_t *)addr, op, val, ts, NULL, 0);
+}
+
+void vcpu__worker_kick(struct rt_worker *w)
+{
+    atomic_fetch_add_explicit(&w->wake_word, 1, memory_order_release);
+    futex(&w->wake_word, FUTEX_WAKE_PRIVATE, 1, NULL);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+/* Spin for the idle window, then sleep until the word moves (a kick). */
+static void idle_wait(struct rt_worker *w, uint32_t seen)
+{
+    uint64_t spin = w->rt->attr.idle_spin_ns ? w->rt->attr.idle_spin_ns : 50000;
+    uint64_t until = vcpu__rt_now(w->rt) + spin;
+    while (vcpu__rt_now(w->rt) < until) {
+        if (atomic_load_explicit(&w->wake_word, memory_order_acquire) != seen ||
+            atomic_load(&w->rt->stop_now))
+            return;
+        cpu_relax();
+    }
+    struct timespec ts = {0, 100000000}; /* re-check stop every 100 ms */
+    futex(&w->wake_word, FUTEX_WAIT_PRIVATE, seen, &ts);
+}
+
+/* ---- binding ---------------------------------------------------------------- */
+
+static void bind_worker(struct rt_worker *w)
+{
+    hwloc_topology_t t;
+    if (hwloc_topology_init(&t) || hwloc_topology_load(t))
+        return;
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    hwloc_bitmap_only(set, w->os_cpu);
+    if (hwloc_set_cpubind(t, set, HWLOC_CPUBIND_THREAD | HWLOC_CPUBIND_STRICT))
+        hwloc_set_cpubind(t, set, HWLOC_CPUBIND_THREAD); /* best effort */
+    hwloc_bitmap_free(set);
+    hwloc_topology_destroy(t);
+}
+
+/* ---- timer preemption ----------------------------------------------------- */
+
+/* The timer's signal switches the running vCPU out from the handler; the
+ * vCPU resumes later inside this handler (maybe on another worker) and
+ * returns from it. ThreadSanitizer cannot follow a handler that returns on
+ * another thread (it checks errno around each handler), so a TSan build
+ * only raises the preemption flag here, honoured at the next preemption
+ * point: timer preemption of code without such points is untested there. */
+static void on_timer(int sig)
+{
+    (void)sig;
+    struct rt_worker *w = vcpu__tls_worker;
+    if (!w || !atomic_load_explicit(&w->in_vcpu, memory_order_relaxed))
+        return;
+#if defined(__SANITIZE_THREAD__)
+    atomic_store(&w->preempt_req, true);
+    return;
+#endif
+    struct rt_vcpu *v = w->curr;
+    if (v->preempt_off) {
+        v->preempt_missed = true;
+        return;
+    }
+    int saved = errno;
+    w->sig_preempted = true;
+    vcpu__switch_out(v, ACT_PREEMPT);
+    errno = saved;
+}
+
+int vcpu__worker_timer_setup(struct vcpu_rt *rt)
+{
+    rt->signo = SIGRTMIN + 3;
+    struct sigaction sa = {.sa_handler = on_timer, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    return sigaction(rt->signo, &sa, NULL) ? -errno : 0;
+}
+
+static void start_timer(struct rt_worker *w)
+{
+    struct vcpu_rt *rt = w->rt;
+    struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID,
+                           .sigev_signo = rt->signo};
+    sev._sigev_un._tid =
+        w->tid; /* sigev_notify_thread_id: glibc 2.36 lacks the name */
+    if (timer_create(CLOCK_MONOTONIC, &sev, &w->timer))
+        return;
+    w->has_timer = true;
+    uint64_t ns = rt->attr.slice_ns;
+    struct itimerspec its = {
+        .it_interval = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)},
+        .it_value = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)},
+    };
+    timer_settime(w->timer, 0, &its, NULL);
+}
+
+static void unblock_timer_signal(struct rt_worker *w)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, w->rt->signo);
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    w->sig_preempted = false;
+}
+
+/* ---- running a vCPU -------------------------------------------------------- */
+
+static void finish_block(struct rt_worker *w, struct rt_vcpu *v)
+{
+    struct vcpu_rt *rt = w->rt;
+    pthread_mutex_lock(&v->wlock);
+    vcpu_core_block(rt->core, vcpu__rt_now(rt), v->id);
+    if (v->wake_pending) {
+        v->wake_pending = false;
+        vcpu_core_wake(rt->core, vcpu__rt_now(rt), v->id);
+    } else {
+        v->blocked = true;
+    }
+    pthread_mutex_unlock(&v->wlock);
+}
+
+static void finish_exit(struct rt_worker *w, struct rt_vcpu *v)
+{
+    struct vcpu_rt *rt = w->rt;
+    vcpu_core_exit(rt->core, vcpu__rt_now(rt), v->id);
+    vcpu__ctx_fini(&v->ctx);
+    vcpu__stack_put(rt->stacks, v->stack);
+    v->stack = NULL;
+    vcpu__rt_vcpu_done(v);
+}
+
+/* The vCPU came back for a preemption: go offline, honour the core's
+ * request, or check the slice. True if it keeps the pCPU. */
+static bool finish_preempt(struct rt_worker *w, struct rt_vcpu *v)
+{
+    struct vcpu_rt *rt = w->rt;
+    uint64_t now = vcpu__rt_now(rt);
+    if (atomic_load(&w->want) == WANT_OFFLINE) {
+        atomic_store(&w->want, WANT_NONE);
+        vcpu_core_pcpu_set_online(rt->core, now, w->p, false);
+        w->online = false;
+        atomic_store(&w->preempt_req, false);
+        return false;
+    }
+    if (atomic_exchange(&w->preempt_req, false))
+        vcpu_core_preempt(rt->core, now, w->p);
+    if (vcpu_core_pcpu_curr(rt->core, w->p) == v->id)
+        vcpu_core_tick(rt->core, now, w->p, NULL);
+    if (vcpu_core_pcpu_curr(rt->core, w->p) != v->id)
+        return false;
+    atomic_store_explicit(&w->slice_end, vcpu_core_slice_end(rt->core, w->p),
+                          memory_order_relaxed);
+    return true;
+}
+
+/* Emulate a slower pCPU: idle for as long as it would have taken longer. */
+static void duty_cycle(struct rt_worker *w, uint64_t ran_ns)
+{
+    uint32_t s = atomic_load(&w->speed);
+    if (s >= VCPU_SPEED_NOMINAL || !ran_ns)
+        return;
+    uint64_t idle = ran_ns * (VCPU_SPEED_NOMINAL - s) / s;
+    struct timespec ts = {(time_t)(idle / 1000000000u),
+                          (long)(idle % 1000000000u)};
+    while (nanosleep(&ts, &ts) && errno == EINTR)
+        ;
+}
+
+static void run_vcpu(struct rt_worker *w, vcpu_id_t id, uint64_t slice)
+{
+    struct vcpu_rt *rt = w->rt;
+    struct rt_vcpu *v = vcpu__rt_vcpu(rt, id);
+    uint64_t start = vcpu__rt_now(rt);
+    atomic_store_explicit(&w->slice_end, start + slice, memory_order_relaxed);
+    w->curr = v;
+    atomic_store_explicit(&v->worker, w, memory_order_release);
+    for (;;) {
+        v->action = ACT_NONE;
+        vcpu__ctx_switch(&w->sched, &v->ctx);
+        if (w->sig_preempted)
+            unblock_timer_signal(w);
+        if (v->action == ACT_YIELD) {
+            vcpu_core_yield(rt->core, vcpu__rt_now(rt), id);
+        } else if (v->action == ACT_BLOCK) {
+            finish_block(w, v);
+        } else if (v->action == ACT_EXIT) {
+            finish_exit(w, v);
+        } else if (finish_preempt(w, v)) {
+            continue;
+        }
+        break;
+    }
+    w->curr = NULL;
+    uint64_t ran = vcpu__rt_now(rt) - start;
+    atomic_fetch_add(&w->busy_wall_ns, ran);
+    duty_cycle(w, ran);
+}
+
+/* Online/offline requests that reach an idle worker. */
+static void apply_want(struct rt_worker *w)
+{
+    int want = atomic_exchange(&w->want, WANT_NONE);
+    if (want == WANT_NONE)
+        return;
+    bool on = want == WANT_ONLINE;
+    if (on != w->online) {
+        vcpu_core_pcpu_set_online(w->rt->core, vcpu__rt_now(w->rt), w->p, on);
+        w->online = on;
+    }
+    atomic_store(&w->preempt_req, false);
+}
+
+void *vcpu__worker_main(void *arg)
+{
+    struct rt_worker *w = arg;
+    struct vcpu_rt *rt = w->rt;
+    vcpu__tls_worker = w;
+    w->tid = (pid_t)syscall(SYS_gettid);
+    bind_worker(w);
+    if (rt->attr.flags & VCPU_RT_PREEMPT_TIMER)
+        start_timer(w);
+    while (!atomic_load(&rt->stop_now)) {
+        uint32_t seen = atomic_load(&w->wake_word);
+        apply_want(w);
+        vcpu_id_t v = VCPU_NONE;
+        uint64_t slice = 0;
+        if (w->online)
+            vcpu_core_pick(rt->core, vcpu__rt_now(rt), w->p, &v, &slice);
+        if (v == VCPU_NONE)
+            idle_wait(w, seen);
+        else
+            run_vcpu(w, v, slice);
+    }
+    if (w->has_timer) {
+        timer_delete(w->timer);
+        w->has_timer = false;
+    }
+    vcpu__tls_worker = NULL;
+    return NULL;
+}
