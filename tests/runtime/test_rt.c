@@ -143,7 +143,7 @@ static void sync_entry(void *arg)
 static void test_rt_mutex_barrier_cond_sleep(void **state)
 {
     (void)state;
-    vcpu_rt_t *rt = start_rt("pack:1 core:3 pu:1", "fair", 0, 0);
+    vcpu_rt_t *rt = start_rt("pack:1 core:3 pu:1", "vhier", 0, 0);
     static struct shared s;
     memset(&s, 0, sizeof s);
     s.n = 40;
@@ -331,7 +331,7 @@ static void test_rt_policy_swap_under_load_loses_nothing(void **state)
     vcpu_vm_t vm;
     assert_int_equal(
         vcpu_rt_vm_create(rt, 1000, swap_entry, (void *)&done, NULL, &vm), 0);
-    const char *pol[] = {"fair", "rr", "fifo", "dh", "rr"};
+    const char *pol[] = {"vhier", "rr", "fifo", "dh", "rr"};
     for (int i = 0; i < 10; i++)
         assert_int_equal(vcpu_rt_set_policy(rt, pol[i % 5], NULL), 0);
     assert_int_equal(vcpu_rt_set_policy(rt, "nosuch", NULL), VCPU_ENOENT);
