@@ -38,8 +38,10 @@ int sim_write_atomic(const char *dir, const char *name, const char *data,
     int mk = sim_mkdirs(dir);
     if (mk)
         return mk;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.partial", dir, name);
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path ||
+        snprintf(tmp, sizeof tmp, "%s/.%s.partial", dir, name) >=
+            (int)sizeof tmp)
+        return -ENAMETOOLONG;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (fd < 0)
         return -errno;
