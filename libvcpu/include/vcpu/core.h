@@ -59,6 +59,10 @@ struct vcpu_core_env {
     void (*trace)(void *arg, const struct vcpu_trace_rec *r);
     /** log - a diagnostic line (policy abort, invariant report, dump). */
     void (*log)(void *arg, const char *line);
+    /** trace_mask - the records trace receives: bit (1 << event) of each
+     *  enum vcpu_trace_event wanted; 0 = every record. An environment that
+     *  follows only RUN and STOP saves the call for the others. */
+    uint64_t trace_mask;
 };
 
 #define VCPU_CORE_ABI 1u

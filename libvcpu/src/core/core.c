@@ -37,7 +37,7 @@ static void emit_rec(struct vcpu_core *c, const struct vcpu_trace_rec *r)
     c->nr_events++;
     if (c->check)
         c->ring[c->ring_pos++ % TRACE_RING] = *r;
-    if (c->env.trace)
+    if (c->trace_mask & ((uint64_t)1 << r->event))
         c->env.trace(c->env_arg, r);
 }
 
@@ -51,7 +51,7 @@ static void emit_vm(struct vcpu_core *c, unsigned event, vcpu_vm_t vm,
 void vcpu__emit(struct vcpu_core *c, unsigned event, vcpu_pcpu_t p, vcpu_id_t v,
                 int64_t arg)
 {
-    if (!c->check && !c->env.trace) {
+    if (!c->check && !(c->trace_mask & ((uint64_t)1 << event))) {
         c->nr_events++;
         return;
     }
@@ -870,6 +870,9 @@ int vcpu_core_create(const struct vcpu_core_attr *attr, vcpu_core_t **out)
                (!(attr->flags & VCPU_CORE_NOCHECK) && env_check_requested());
     if (attr->env)
         c->env = *attr->env;
+    c->trace_mask = !c->env.trace        ? 0
+                    : c->env.trace_mask ? c->env.trace_mask
+                                        : ~(uint64_t)0;
     c->env_arg = attr->env_arg;
     unsigned short s[3] = {(unsigned short)attr->seed,
                            (unsigned short)(attr->seed >> 16),

@@ -128,6 +128,7 @@ struct vcpu_core {
     int abort_code;
 
     struct vcpu_core_env env;
+    uint64_t trace_mask; /* records env.trace wants; 0 without env.trace */
     void *env_arg;
     pthread_mutex_t lock;
 

@@ -11,6 +11,7 @@
 #include "rt_internal.h"
 
 /* Not inlined: each call reads this thread's TLS afresh. */
+VCPU__GUEST_TEXT
 __attribute__((noinline)) static struct rt_worker *this_worker(void)
 {
     struct rt_worker *w = vcpu__tls_worker;
@@ -18,6 +19,7 @@ __attribute__((noinline)) static struct rt_worker *this_worker(void)
     return w;
 }
 
+VCPU__GUEST_TEXT
 __attribute__((noinline)) struct rt_vcpu *vcpu__self(void)
 {
     struct rt_worker *w = this_worker();
@@ -28,29 +30,38 @@ __attribute__((noinline)) struct rt_vcpu *vcpu__self(void)
 
 /* Leave the vCPU for its worker's scheduler, saying why. Returns when the
  * vCPU runs again (perhaps on another worker). */
+VCPU__GUEST_TEXT
 void vcpu__switch_out(struct rt_vcpu *v, int action)
 {
     struct rt_worker *w = this_worker();
-    v->action = action;
+    /* in_vcpu first: a timer signal from here on leaves the vCPU alone,
+     * so it cannot overwrite the action with its own (an exit or a block
+     * turned into a preemption would resume a finished context). */
     atomic_store_explicit(&w->in_vcpu, false, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    v->action = action;
     vcpu__ctx_switch(&v->ctx, &w->sched);
     w = this_worker();
     atomic_store_explicit(&w->in_vcpu, true, memory_order_relaxed);
 }
 
+VCPU__GUEST_TEXT
 void vcpu__block_self(struct rt_vcpu *v)
 {
     vcpu__switch_out(v, ACT_BLOCK);
 }
 
+VCPU__GUEST_TEXT
 _Noreturn static void exit_self(struct rt_vcpu *v)
 {
     struct rt_worker *w = this_worker();
-    v->action = ACT_EXIT;
     atomic_store_explicit(&w->in_vcpu, false, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    v->action = ACT_EXIT;
     vcpu__ctx_exit(&v->ctx, &w->sched);
 }
 
+VCPU__GUEST_TEXT
 void vcpu__guest_entry(void *arg)
 {
     struct rt_vcpu *v = arg;
@@ -61,30 +72,35 @@ void vcpu__guest_entry(void *arg)
 
 /* ---- the guest API ------------------------------------------------------------ */
 
+VCPU__GUEST_TEXT
 vcpu_id_t vcpu_self(void)
 {
     struct rt_vcpu *v = vcpu__self();
     return v ? v->id : VCPU_NONE;
 }
 
+VCPU__GUEST_TEXT
 vcpu_vm_t vcpu_self_vm(void)
 {
     struct rt_vcpu *v = vcpu__self();
     return v ? v->vm : VCPU_NONE;
 }
 
+VCPU__GUEST_TEXT
 unsigned vcpu_self_index(void)
 {
     struct rt_vcpu *v = vcpu__self();
     return v ? v->index : 0;
 }
 
+VCPU__GUEST_TEXT
 vcpu_pcpu_t vcpu_self_pcpu(void)
 {
     struct rt_worker *w = this_worker();
     return w && vcpu__self() ? w->p : VCPU_NONE;
 }
 
+VCPU__GUEST_TEXT
 void vcpu_yield(void)
 {
     struct rt_vcpu *v = vcpu__self();
@@ -92,6 +108,7 @@ void vcpu_yield(void)
         vcpu__switch_out(v, ACT_YIELD);
 }
 
+VCPU__GUEST_TEXT
 _Noreturn void vcpu_exit(void)
 {
     struct rt_vcpu *v = vcpu__self();
@@ -100,6 +117,7 @@ _Noreturn void vcpu_exit(void)
     exit_self(v);
 }
 
+VCPU__GUEST_TEXT
 void vcpu_preempt_point(void)
 {
     struct rt_worker *w = this_worker();
@@ -115,6 +133,7 @@ void vcpu_preempt_point(void)
         vcpu__switch_out(v, ACT_PREEMPT);
 }
 
+VCPU__GUEST_TEXT
 void vcpu_preempt_disable(void)
 {
     struct rt_vcpu *v = vcpu__self();
@@ -122,19 +141,19 @@ void vcpu_preempt_disable(void)
         v->preempt_off++;
 }
 
+VCPU__GUEST_TEXT
 void vcpu_preempt_enable(void)
 {
     struct rt_vcpu *v = vcpu__self();
     if (!v || v->preempt_off == 0)
         return;
-    if (--v->preempt_off == 0 && v->preempt_missed) {
-        v->preempt_missed = false;
-        vcpu__switch_out(v, ACT_PREEMPT);
-    }
+    if (--v->preempt_off == 0) /* a tick that came meanwhile is due now */
+        vcpu_preempt_point();
 }
 
 /* ---- sleepers: a binary heap by deadline, served by one thread ----------- */
 
+VCPU__GUEST_TEXT
 static void heap_push(struct vcpu_rt *rt, struct rt_sleeper s)
 {
     if (rt->nsleep == rt->cap_sleep) {
@@ -153,6 +172,7 @@ static void heap_push(struct vcpu_rt *rt, struct rt_sleeper s)
     rt->sleepers[i] = s;
 }
 
+VCPU__GUEST_TEXT
 static struct rt_sleeper heap_pop(struct vcpu_rt *rt)
 {
     struct rt_sleeper top = rt->sleepers[0];
@@ -175,6 +195,7 @@ static struct rt_sleeper heap_pop(struct vcpu_rt *rt)
     return top;
 }
 
+VCPU__GUEST_TEXT
 void vcpu_sleep_ns(uint64_t ns)
 {
     struct rt_vcpu *v = vcpu__self();
@@ -192,6 +213,7 @@ void vcpu_sleep_ns(uint64_t ns)
     vcpu_preempt_enable();
 }
 
+VCPU__GUEST_TEXT
 static struct timespec abs_time(const struct vcpu_rt *rt, uint64_t t)
 {
     uint64_t abs = t + rt->t0;
@@ -199,6 +221,7 @@ static struct timespec abs_time(const struct vcpu_rt *rt, uint64_t t)
                              (long)(abs % 1000000000u)};
 }
 
+VCPU__GUEST_TEXT
 void *vcpu__timer_main(void *arg)
 {
     struct vcpu_rt *rt = arg;

@@ -426,9 +426,8 @@ static int new_vcpu(struct vcpu_rt *rt, vcpu_vm_t vm, unsigned index,
     return 0;
 }
 
-int vcpu_rt_vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
-                      void *arg, const struct vcpu_vm_attr *attr,
-                      vcpu_vm_t *out)
+static int vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
+                     void *arg, const struct vcpu_vm_attr *attr, vcpu_vm_t *out)
 {
     if (out)
         *out = VCPU_NONE;
@@ -464,6 +463,19 @@ int vcpu_rt_vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
         vcpu_core_wake(rt->core, vcpu__rt_now(rt), first + i);
     *out = vm;
     return 0;
+}
+
+/* From a vCPU in timer mode, a preemption while this holds the core's lock
+ * would deadlock its worker: preemption is off meanwhile (a no-op outside
+ * vCPUs). The same holds for the other calls below that take locks. */
+int vcpu_rt_vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
+                      void *arg, const struct vcpu_vm_attr *attr,
+                      vcpu_vm_t *out)
+{
+    vcpu_preempt_disable();
+    int rc = vm_create(rt, nvcpus, entry, arg, attr, out);
+    vcpu_preempt_enable();
+    return rc;
 }
 
 /* Called by the worker that ran @v's exit. */
@@ -523,7 +535,10 @@ int vcpu_rt_pcpu_set_speed(vcpu_rt_t *rt, vcpu_pcpu_t p, uint32_t speed)
     if (speed < 1 || speed > VCPU_SPEED_NOMINAL)
         return VCPU_ERANGE;
     atomic_store(&rt->w[p].speed, speed);
-    return vcpu_core_pcpu_set_speed(rt->core, vcpu__rt_now(rt), p, speed);
+    vcpu_preempt_disable();
+    int rc = vcpu_core_pcpu_set_speed(rt->core, vcpu__rt_now(rt), p, speed);
+    vcpu_preempt_enable();
+    return rc;
 }
 
 int vcpu_rt_set_monitor(vcpu_rt_t *rt, vcpu_rt_event_fn fn, void *arg)
@@ -601,8 +616,11 @@ int vcpu_rt_vcpu_stats(vcpu_rt_t *rt, vcpu_id_t v, struct vcpu_vcpu_stats *out)
 {
     if (!rt)
         return VCPU_EINVAL;
+    vcpu_preempt_disable();
     vcpu_core_advance(rt->core, vcpu__rt_now(rt));
-    return vcpu_core_vcpu_stats(rt->core, v, out);
+    int rc = vcpu_core_vcpu_stats(rt->core, v, out);
+    vcpu_preempt_enable();
+    return rc;
 }
 
 int vcpu_rt_pcpu_stats(vcpu_rt_t *rt, vcpu_pcpu_t p,
@@ -610,6 +628,9 @@ int vcpu_rt_pcpu_stats(vcpu_rt_t *rt, vcpu_pcpu_t p,
 {
     if (!rt)
         return VCPU_EINVAL;
+    vcpu_preempt_disable();
     vcpu_core_advance(rt->core, vcpu__rt_now(rt));
-    return vcpu_core_pcpu_stats(rt->core, p, out);
+    int rc = vcpu_core_pcpu_stats(rt->core, p, out);
+    vcpu_preempt_enable();
+    return rc;
 }

@@ -32,6 +32,16 @@
 #include "ctx.h"
 #include "stack.h"
 
+/* Code a vCPU runs inside the runtime (guest.c, sync.c). The timer handler
+ * never preempts it: a preemption there could resume on another worker
+ * with the first worker's thread-local address still in a register. The
+ * linker makes __start_/__stop_ symbols for the section. */
+#define VCPU__GUEST_TEXT __attribute__((section("vcpu_guest_text")))
+extern const char __start_vcpu_guest_text[]
+    __attribute__((visibility("hidden")));
+extern const char __stop_vcpu_guest_text[]
+    __attribute__((visibility("hidden")));
+
 enum rt_action {
     ACT_NONE = 0,
     ACT_YIELD,
@@ -55,8 +65,7 @@ struct rt_vcpu {
     int action;                       /* why it switched out */
     pthread_mutex_t wlock;
     bool blocked, wake_pending;
-    int preempt_off; /* vcpu_preempt_disable depth */
-    bool preempt_missed;
+    int preempt_off;       /* vcpu_preempt_disable depth */
     struct rt_vcpu *wnext; /* wait-queue link (mutex, cond) */
     bool queued;           /* on a wait queue */
 };

@@ -12,6 +12,7 @@ struct wait_queue {
     struct rt_vcpu *head, *tail;
 };
 
+VCPU__GUEST_TEXT
 static void wq_push(struct wait_queue *q, struct rt_vcpu *v)
 {
     if (v->queued)
@@ -25,6 +26,7 @@ static void wq_push(struct wait_queue *q, struct rt_vcpu *v)
     q->tail = v;
 }
 
+VCPU__GUEST_TEXT
 static struct rt_vcpu *wq_pop(struct wait_queue *q)
 {
     struct rt_vcpu *v = q->head;
@@ -37,6 +39,7 @@ static struct rt_vcpu *wq_pop(struct wait_queue *q)
     return v;
 }
 
+VCPU__GUEST_TEXT
 static void wq_remove(struct wait_queue *q, struct rt_vcpu *v)
 {
     struct rt_vcpu **pp = &q->head, *prev = NULL;
@@ -59,6 +62,7 @@ struct vcpu_mutex {
     struct wait_queue q;
 };
 
+VCPU__GUEST_TEXT
 int vcpu_mutex_create(vcpu_mutex_t **out)
 {
     if (!out)
@@ -70,6 +74,7 @@ int vcpu_mutex_create(vcpu_mutex_t **out)
     return 0;
 }
 
+VCPU__GUEST_TEXT
 void vcpu_mutex_destroy(vcpu_mutex_t *m)
 {
     if (!m)
@@ -78,6 +83,7 @@ void vcpu_mutex_destroy(vcpu_mutex_t *m)
     free(m);
 }
 
+VCPU__GUEST_TEXT
 bool vcpu_mutex_trylock(vcpu_mutex_t *m)
 {
     pthread_mutex_lock(&m->lk);
@@ -87,6 +93,7 @@ bool vcpu_mutex_trylock(vcpu_mutex_t *m)
     return got;
 }
 
+VCPU__GUEST_TEXT
 void vcpu_mutex_lock(vcpu_mutex_t *m)
 {
     struct rt_vcpu *self = vcpu__self();
@@ -104,6 +111,7 @@ void vcpu_mutex_lock(vcpu_mutex_t *m)
     vcpu_preempt_enable();
 }
 
+VCPU__GUEST_TEXT
 void vcpu_mutex_unlock(vcpu_mutex_t *m)
 {
     vcpu_preempt_disable();
@@ -123,6 +131,7 @@ struct vcpu_cond {
     struct wait_queue q;
 };
 
+VCPU__GUEST_TEXT
 int vcpu_cond_create(vcpu_cond_t **out)
 {
     if (!out)
@@ -134,6 +143,7 @@ int vcpu_cond_create(vcpu_cond_t **out)
     return 0;
 }
 
+VCPU__GUEST_TEXT
 void vcpu_cond_destroy(vcpu_cond_t *c)
 {
     if (!c)
@@ -142,6 +152,7 @@ void vcpu_cond_destroy(vcpu_cond_t *c)
     free(c);
 }
 
+VCPU__GUEST_TEXT
 void vcpu_cond_wait(vcpu_cond_t *c, vcpu_mutex_t *m)
 {
     struct rt_vcpu *self = vcpu__self();
@@ -158,6 +169,7 @@ void vcpu_cond_wait(vcpu_cond_t *c, vcpu_mutex_t *m)
     vcpu_preempt_enable();
 }
 
+VCPU__GUEST_TEXT
 static void cond_wake(vcpu_cond_t *c, bool all)
 {
     vcpu_preempt_disable();
@@ -183,11 +195,13 @@ static void cond_wake(vcpu_cond_t *c, bool all)
     vcpu_preempt_enable();
 }
 
+VCPU__GUEST_TEXT
 void vcpu_cond_signal(vcpu_cond_t *c)
 {
     cond_wake(c, false);
 }
 
+VCPU__GUEST_TEXT
 void vcpu_cond_broadcast(vcpu_cond_t *c)
 {
     cond_wake(c, true);
@@ -202,6 +216,7 @@ struct vcpu_barrier {
     struct wait_queue q;
 };
 
+VCPU__GUEST_TEXT
 int vcpu_barrier_create(unsigned count, vcpu_barrier_t **out)
 {
     if (!out)
@@ -218,6 +233,7 @@ int vcpu_barrier_create(unsigned count, vcpu_barrier_t **out)
     return 0;
 }
 
+VCPU__GUEST_TEXT
 void vcpu_barrier_destroy(vcpu_barrier_t *b)
 {
     if (!b)
@@ -226,6 +242,7 @@ void vcpu_barrier_destroy(vcpu_barrier_t *b)
     free(b);
 }
 
+VCPU__GUEST_TEXT
 bool vcpu_barrier_wait(vcpu_barrier_t *b)
 {
     struct rt_vcpu *self = vcpu__self();

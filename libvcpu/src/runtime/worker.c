@@ -10,6 +10,7 @@
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <hwloc.h>
@@ -79,31 +80,60 @@ static void bind_worker(struct rt_worker *w)
  * another thread (it checks errno around each handler), so a TSan build
  * only raises the preemption flag here, honoured at the next preemption
  * point: timer preemption of code without such points is untested there. */
-static void on_timer(int sig)
+/* Where the signal interrupted the thread. */
+static uintptr_t interrupted_pc(const void *uctx)
 {
-    (void)sig;
+    const ucontext_t *uc = uctx;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0; /* unknown: treated as runtime code, never preempted */
+#endif
+}
+
+static bool in_guest_text(uintptr_t pc)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+    return pc >= (uintptr_t)__start_vcpu_guest_text &&
+           pc < (uintptr_t)__stop_vcpu_guest_text;
+#else
+    (void)pc;
+    return true;
+#endif
+}
+
+static void on_timer(int sig, siginfo_t *si, void *uctx)
+{
+    (void)sig, (void)si;
     struct rt_worker *w = vcpu__tls_worker;
     if (!w || !atomic_load_explicit(&w->in_vcpu, memory_order_relaxed))
         return;
+    struct rt_vcpu *v = w->curr;
 #if defined(__SANITIZE_THREAD__)
+    (void)v, (void)uctx;
     atomic_store(&w->preempt_req, true);
     return;
-#endif
-    struct rt_vcpu *v = w->curr;
-    if (v->preempt_off) {
-        v->preempt_missed = true;
+#else
+    if (v->preempt_off || in_guest_text(interrupted_pc(uctx))) {
+        /* the runtime's own code: honour it at the next point */
+        atomic_store_explicit(&w->preempt_req, true, memory_order_relaxed);
         return;
     }
     int saved = errno;
     w->sig_preempted = true;
     vcpu__switch_out(v, ACT_PREEMPT);
     errno = saved;
+#endif
 }
 
 int vcpu__worker_timer_setup(struct vcpu_rt *rt)
 {
     rt->signo = SIGRTMIN + 3;
-    struct sigaction sa = {.sa_handler = on_timer, .sa_flags = SA_RESTART};
+    struct sigaction sa = {.sa_sigaction = on_timer,
+                           .sa_flags = SA_RESTART | SA_SIGINFO};
     sigemptyset(&sa.sa_mask);
     return sigaction(rt->signo, &sa, NULL) ? -errno : 0;
 }
