@@ -81,7 +81,7 @@ static void bind_worker(struct rt_worker *w)
  * only raises the preemption flag here, honoured at the next preemption
  * point: timer preemption of code without such points is untested there. */
 /* Where the signal interrupted the thread. */
-static uintptr_t interrupted_pc(const void *uctx)
+__attribute__((unused)) static uintptr_t interrupted_pc(const void *uctx)
 {
     const ucontext_t *uc = uctx;
 #if defined(__x86_64__)
@@ -94,7 +94,7 @@ static uintptr_t interrupted_pc(const void *uctx)
 #endif
 }
 
-static bool in_guest_text(uintptr_t pc)
+__attribute__((unused)) static bool in_guest_text(uintptr_t pc)
 {
 #if defined(__x86_64__) || defined(__aarch64__)
     return pc >= (uintptr_t)__start_vcpu_guest_text &&
