@@ -870,7 +870,7 @@ int vcpu_core_create(const struct vcpu_core_attr *attr, vcpu_core_t **out)
                (!(attr->flags & VCPU_CORE_NOCHECK) && env_check_requested());
     if (attr->env)
         c->env = *attr->env;
-    c->trace_mask = !c->env.trace        ? 0
+    c->trace_mask = !c->env.trace       ? 0
                     : c->env.trace_mask ? c->env.trace_mask
                                         : ~(uint64_t)0;
     c->env_arg = attr->env_arg;
