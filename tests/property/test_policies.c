@@ -17,7 +17,7 @@
 
 #include "harness.h"
 
-#define DEFAULT_CASES 1500
+#define DEFAULT_CASES 2000
 #define MAX_OPS 160
 
 static int run_policy(const struct vcpu_policy_ops *ops)
