@@ -15,6 +15,7 @@
 #include <vcpu/vcpu.h>
 
 #include "cli.h"
+#include "feed.h"
 #include "model.h"
 #include "report.h"
 #include "scenario.h"
@@ -153,6 +154,24 @@ static int close_trace(FILE *f, const char *tmp, const char *dir, bool ok)
     return rc ? rc : (rename(tmp, path) ? -errno : 0);
 }
 
+/* The scenario's sources for one run, or NULL if it has none. */
+static int open_feed(const struct run_opts *o, const struct sim_scenario *s,
+                     uint64_t seed, struct sim_feed **feed,
+                     struct sim_model_opts *mo)
+{
+    char err[2048];
+    *feed = NULL;
+    if (!s->nsources)
+        return 0;
+    if (sim_feed_create(s, seed, o->quiet ? NULL : stderr, feed, err,
+                        sizeof err)) {
+        fprintf(stderr, "vcpusim: %s\n", err);
+        return -1;
+    }
+    mo->source = sim_feed_source(*feed);
+    return 0;
+}
+
 /* Run @s under @ops (NULL: the scenario's) with @seed into @dir. */
 static int run_one(const struct run_opts *o, const struct sim_scenario *s,
                    const struct vcpu_policy_ops *ops, uint64_t seed,
@@ -170,8 +189,12 @@ static int run_one(const struct run_opts *o, const struct sim_scenario *s,
         .policy_args = ops ? NULL : s->policy_args,
     };
     struct sim_model *m;
-    if (sim_model_create(&mo, &m, err, sizeof err)) {
-        fprintf(stderr, "vcpusim: %s: %s\n", s->file, err);
+    struct sim_feed *feed;
+    int bad_feed = open_feed(o, s, seed, &feed, &mo);
+    if (bad_feed || sim_model_create(&mo, &m, err, sizeof err)) {
+        if (!bad_feed)
+            fprintf(stderr, "vcpusim: %s: %s\n", s->file, err);
+        sim_feed_destroy(feed);
         close_trace(trace, tmp, dir, false);
         return SIM_EXIT_DATAERR;
     }
@@ -187,7 +210,9 @@ static int run_one(const struct run_opts *o, const struct sim_scenario *s,
     if (tty)
         fprintf(stderr, "\r%*s\r", 100, "");
     if (rc)
-        fprintf(stderr, "vcpusim: %s: %s\n", label, sim_model_error(m));
+        fprintf(stderr, "vcpusim: %s: %s\n", label,
+                feed && sim_feed_error(feed) ? sim_feed_error(feed)
+                                             : sim_model_error(m));
     int wr = write_results(dir, s, m, seed, wall, stop_requested || rc);
     if (wr)
         fprintf(stderr, "vcpusim: cannot write results in %s: %s\n", dir,
@@ -201,6 +226,9 @@ static int run_one(const struct run_opts *o, const struct sim_scenario *s,
                 label, sim_model_events(m), wall,
                 sim_model_events(m) / (wall > 0 ? wall : 1) * 1e-6, dir);
     sim_model_destroy(m);
+    if (feed && !o->quiet)
+        sim_feed_summary(feed, stderr);
+    sim_feed_destroy(feed); /* after the model: it borrowed the specs */
     return rc ? SIM_EXIT_FAIL : wr ? SIM_EXIT_CANTCREAT : SIM_EXIT_OK;
 }
 
@@ -413,9 +441,9 @@ int sim_cmd_validate(int argc, char **argv)
             worst = rc;
             continue;
         }
-        printf("%s: ok (%u host types, %u VM entries, %u faults, policy "
-               "%s)\n",
-               argv[i], s->nhosts, s->nvms, s->nfaults,
+        printf("%s: ok (%u host types, %u VM entries, %u sources, %u "
+               "faults, policy %s)\n",
+               argv[i], s->nhosts, s->nvms, s->nsources, s->nfaults,
                s->policy ? s->policy : "rr");
         sim_scenario_free(s);
     }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* Event queue: a 4-ary min-heap of fixed-size records keyed by
  * (time, sequence). Four children per node halve the depth of a binary
- * heap and keep siblings in one or two cache lines. */
+ * heap and keep siblings in two or three cache lines; the smallest of them
+ * is found without branches. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -67,24 +68,50 @@ int sim_event_push(sim_engine_t *e, uint64_t time, uint32_t kind, uint32_t host,
     return 0;
 }
 
+/* (time, seq) as one unsigned 128-bit number: compared without branches,
+ * which matters when sifting down, where the smallest of four children is
+ * anybody's guess. */
+__extension__ typedef unsigned __int128 key128;
+
+static inline key128 key(const struct sim_event *x)
+{
+    return (key128)x->time << 64 | x->seq;
+}
+
+/* Index of the earliest of the four children from @c (all present). */
+static inline size_t min_of_four(const struct sim_event *h, size_t c)
+{
+    key128 k0 = key(&h[c]), k1 = key(&h[c + 1]);
+    key128 k2 = key(&h[c + 2]), k3 = key(&h[c + 3]);
+    size_t b01 = k1 < k0, b23 = k3 < k2;
+    key128 m01 = b01 ? k1 : k0, m23 = b23 ? k3 : k2;
+    size_t hi = -(size_t)(m23 < m01); /* a mask, not ?:, so no branch */
+    return c + (((2 + b23) & hi) | (b01 & ~hi));
+}
+
 /* Sift the last element down from the root after a pop. */
 static void sift_down(sim_engine_t *e, struct sim_event ev)
 {
+    struct sim_event *h = e->heap;
     size_t i = 0, n = e->n;
+    key128 k = key(&ev);
     for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= n)
+        size_t c = 4 * i + 1, best = c;
+        if (c + 4 <= n) {
+            best = min_of_four(h, c);
+        } else if (c < n) { /* the last, incomplete family */
+            for (size_t j = c + 1; j < n; j++)
+                if (key(&h[j]) < key(&h[best]))
+                    best = j;
+        } else {
             break;
-        size_t best = c, end = c + 4 < n ? c + 4 : n;
-        for (size_t k = c + 1; k < end; k++)
-            if (before(&e->heap[k], &e->heap[best]))
-                best = k;
-        if (!before(&e->heap[best], &ev))
+        }
+        if (key(&h[best]) >= k)
             break;
-        e->heap[i] = e->heap[best];
+        h[i] = h[best];
         i = best;
     }
-    e->heap[i] = ev;
+    h[i] = ev;
 }
 
 bool sim_event_pop(sim_engine_t *e, struct sim_event *out)
@@ -117,4 +144,9 @@ size_t sim_engine_pending(const sim_engine_t *e)
 uint64_t sim_engine_count(const sim_engine_t *e)
 {
     return e->popped;
+}
+
+size_t sim_engine_bytes(const sim_engine_t *e)
+{
+    return e->cap * sizeof *e->heap;
 }

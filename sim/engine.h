@@ -44,5 +44,7 @@ uint64_t sim_engine_now(const sim_engine_t *e);
 size_t sim_engine_pending(const sim_engine_t *e);
 /* Events popped so far. */
 uint64_t sim_engine_count(const sim_engine_t *e);
+/* Bytes of the queue's array (its capacity), for memory accounting. */
+size_t sim_engine_bytes(const sim_engine_t *e);
 
 #endif /* SIM_ENGINE_H */

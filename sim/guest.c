@@ -4,6 +4,7 @@
  * (RUN, STOP, MIGRATE, PCPU_SPEED), so the simulator never second-guesses
  * the policy: it only turns work into time at the pCPU's speed. */
 #include <math.h>
+#include <stdlib.h>
 
 #include <gsl/gsl_randist.h>
 
@@ -42,6 +43,11 @@ uint64_t sim_draw(gsl_rng *r, const struct sim_dist *d)
     }
     if (!(x > 0))
         return 0;
+    if (x < 0x1p52) { /* llround's result, without its call: x - trunc(x) is
+                         exact here, and halves round up as it does */
+        uint64_t i = (uint64_t)x;
+        return i + (x - (double)i >= 0.5);
+    }
     return x >= 1.8e19 ? UINT64_MAX / 2 : (uint64_t)llround(x);
 }
 
@@ -53,6 +59,15 @@ void sim_mark_dirty(struct sim_host *h, vcpu_pcpu_t p)
         h->is_dirty[p] = true;
         h->dirty[h->ndirty++] = p;
     }
+}
+
+struct sim_vcpu_extra *sim_extra(struct sim_host *h, vcpu_id_t v)
+{
+    if (!h->extra && !(h->extra = calloc(h->cap_vcpus, sizeof *h->extra))) {
+        sim_core_failed(h->model, VCPU_ENOMEM, "vCPU counters");
+        return NULL;
+    }
+    return &h->extra[v];
 }
 
 /* Charge the time since the last accounting on @p to its vCPU. */
@@ -73,17 +88,35 @@ void sim_account(struct sim_host *h, vcpu_pcpu_t p, uint64_t now)
         s->remaining -= done;
         s->demand_done += done;
     } else if (s->mode == SIM_M_SPIN) {
-        s->spin_ns += dt;
+        struct sim_vcpu_extra *x = sim_extra(h, pc->curr);
+        if (x)
+            x->spin_ns += dt;
     }
 }
 
 /* ---- locks ---------------------------------------------------------------- */
 
+/* The lock table of @vm, made when one of its vCPUs first wants a lock:
+ * most VMs never do, and the table would be half of a VM's record. */
+static vcpu_id_t *lock_table(struct sim_model *m, struct sim_vm *vm)
+{
+    if (!vm->lock_owner) {
+        vm->lock_owner = malloc(SIM_MAX_LOCKS * sizeof *vm->lock_owner);
+        if (!vm->lock_owner) {
+            sim_core_failed(m, VCPU_ENOMEM, "lock table");
+            return NULL;
+        }
+        for (unsigned l = 0; l < SIM_MAX_LOCKS; l++)
+            vm->lock_owner[l] = VCPU_NONE;
+    }
+    return vm->lock_owner;
+}
+
 static bool try_lock(struct sim_model *m, struct sim_host *h, vcpu_id_t v)
 {
     struct sim_vcpu *s = &h->vcpus[v];
     struct sim_vm *vm = &m->vms[s->vm];
-    if (vm->lock_owner[s->lock] != VCPU_NONE)
+    if (!lock_table(m, vm) || vm->lock_owner[s->lock] != VCPU_NONE)
         return false;
     vm->lock_owner[s->lock] = v;
     const struct sim_phase *ph = &vm->spec->wl.phases[s->phase];
@@ -129,8 +162,21 @@ static void on_run(struct sim_model *m, struct sim_host *h, vcpu_pcpu_t p,
     sim_mark_dirty(h, p);
 }
 
+static void skip_set(struct sim_host *h, vcpu_pcpu_t p, bool on)
+{
+    uint64_t bit = (uint64_t)1 << (p & 63), *w = &h->skip[p >> 6];
+    if (!(*w & bit) == !on)
+        return;
+    *w ^= bit;
+    if (on)
+        h->nskip++;
+    else
+        h->nskip--;
+}
+
 static void on_stop(struct sim_model *m, struct sim_host *h, vcpu_pcpu_t p)
 {
+    skip_set(h, p, false);
     sim_account(h, p, m->now);
     h->pcpus[p].curr = VCPU_NONE;
     h->pcpus[p].gen++; /* cancel its run-end event */
@@ -147,14 +193,15 @@ static void on_migrate(struct sim_model *m, struct sim_host *h, vcpu_pcpu_t to,
     unsigned d = vcpu_topo_distance(h->topo, from, to);
     uint64_t pen = scn->penalty_ns[d < scn->npenalty ? d : scn->npenalty - 1];
     s->remaining += pen;
-    s->penalty_ns += pen;
+    struct sim_vcpu_extra *x = sim_extra(h, v);
+    if (x)
+        x->penalty_ns += pen;
 }
 
 void sim_on_trace(void *arg, const struct vcpu_trace_rec *r)
 {
     struct sim_host *h = arg;
     struct sim_model *m = h->model;
-    h->trace_records++;
     switch (r->event) {
     case VCPU_TRACE_RUN:
         on_run(m, h, r->pcpu, r->vcpu);
@@ -318,15 +365,20 @@ void sim_wake(struct sim_model *m, struct sim_host *h, vcpu_id_t v)
     sim_core_call(m, vcpu_core_wake(h->core, m->now, v), "wake");
 }
 
-/* Time @p's running vCPU next needs attention (UINT64_MAX: never). */
-static uint64_t run_end(struct sim_model *m, struct sim_host *h, vcpu_pcpu_t p)
+/* Time @p's running vCPU next needs attention (UINT64_MAX: never);
+ * @waiting: some vCPU of the host is RUNNABLE. */
+static uint64_t run_end(struct sim_model *m, struct sim_host *h, vcpu_pcpu_t p,
+                        bool waiting)
 {
     struct sim_pcpu *pc = &h->pcpus[p];
     struct sim_vcpu *s = &h->vcpus[pc->curr];
     uint64_t fin = UINT64_MAX;
     if (s->mode == SIM_M_COMPUTE || s->mode == SIM_M_CS) {
+        /* remaining is as of pc->since: a pCPU re-armed without being
+         * charged up to now (unskip) still ends when its work does */
         uint64_t sp = pc->speed ? pc->speed : 1;
-        fin = m->now + (s->remaining * VCPU_SPEED_NOMINAL + sp - 1) / sp;
+        fin = pc->since + (s->remaining * VCPU_SPEED_NOMINAL + sp - 1) / sp;
+        fin = fin > m->now ? fin : m->now;
     } else if (s->mode == SIM_M_SPIN) {
         if (m->scn->ple_window_ns) {
             fin = s->spin_start + m->scn->ple_window_ns;
@@ -337,33 +389,44 @@ static uint64_t run_end(struct sim_model *m, struct sim_host *h, vcpu_pcpu_t p)
         fin = m->now + 1; /* a phase to start: time must move on */
     }
     uint64_t se = vcpu_core_slice_end(h->core, p);
-    bool waiting = vcpu_core_count_state(h->core, VP_VCPU_RUNNABLE) > 0;
     if (se < fin && (waiting || h->has_tick))
         return se > m->now ? se : m->now;
     if (se < fin)
-        h->skipping = true; /* nobody waits: one event per burst */
+        skip_set(h, p, true); /* nobody waits: one event per burst */
     return fin;
+}
+
+/* Someone waits now: the pCPUs armed past their slice end are re-armed
+ * (only those: a scan of every pCPU would cost O(P) per wake-up). */
+static void unskip(struct sim_host *h)
+{
+    for (unsigned w = 0; h->nskip; w++) {
+        while (h->skip[w]) {
+            vcpu_pcpu_t p = w * 64 + (unsigned)__builtin_ctzll(h->skip[w]);
+            skip_set(h, p, false);
+            sim_mark_dirty(h, p);
+        }
+    }
 }
 
 /* Re-arm the run-end event of every pCPU whose state changed. */
 void sim_rearm(struct sim_model *m, struct sim_host *h)
 {
-    if (h->skipping && vcpu_core_count_state(h->core, VP_VCPU_RUNNABLE) > 0) {
-        h->skipping = false; /* someone waits now: slices matter again */
-        for (vcpu_pcpu_t p = 0; p < h->npcpus; p++)
-            if (h->pcpus[p].curr != VCPU_NONE)
-                sim_mark_dirty(h, p);
-    }
+    if (!h->ndirty && !h->nskip)
+        return;
+    bool waiting = vcpu_core_count_state(h->core, VP_VCPU_RUNNABLE) > 0;
+    if (h->nskip && waiting)
+        unskip(h);
     while (h->ndirty) {
         vcpu_pcpu_t p = h->dirty[--h->ndirty];
         h->is_dirty[p] = false;
         struct sim_pcpu *pc = &h->pcpus[p];
+        skip_set(h, p, false);
         if (pc->curr == VCPU_NONE)
             continue;
-        uint64_t t = run_end(m, h, p);
+        uint64_t t = run_end(m, h, p, waiting);
         pc->gen++;
-        pc->armed = t;
         if (t != UINT64_MAX)
-            sim_push(m, t, SIM_EV_RUN_END, h->index, p, 0, pc->gen);
+            sim_push(m, h, t, SIM_EV_RUN_END, p, 0, pc->gen);
     }
 }

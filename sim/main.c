@@ -24,6 +24,10 @@ static void usage(FILE *f)
                "                 or an hwloc synthetic string\n"
                "  policies       list the built-in policies and their "
                "arguments\n"
+               "  trace-info FILE...\n"
+               "                 format, records, time span, VM sizes and "
+               "durations,\n"
+               "                 and problems of recorded traces\n"
                "\n"
                "Run 'vcpusim COMMAND --help' for a command's options.\n");
 }
@@ -66,6 +70,8 @@ int main(int argc, char **argv)
         return sim_cmd_validate(sub_argc, sub_argv);
     if (strcmp(cmd, "policies") == 0)
         return sim_cmd_policies(sub_argc, sub_argv);
+    if (strcmp(cmd, "trace-info") == 0)
+        return sim_cmd_trace_info(sub_argc, sub_argv);
     fprintf(stderr, "vcpusim: unknown command '%s'\n", cmd);
     usage(stderr);
     return SIM_EXIT_USAGE;

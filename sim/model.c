@@ -36,27 +36,25 @@ static const char *core_report(const struct sim_model *m)
     return "";
 }
 
-void sim_core_call(struct sim_model *m, int rc, const char *what)
+void sim_core_failed(struct sim_model *m, int rc, const char *what)
 {
     if (rc == VCPU_EINVARIANT)
         fail(m, "t=%" PRIu64 " ns: %s: %s", m->now, what, core_report(m));
-    else if (rc && rc != VCPU_ESTATE)
+    else
         fail(m, "t=%" PRIu64 " ns: %s failed: %s", m->now, what,
              vcpu_strerror(rc));
 }
 
-void sim_push(struct sim_model *m, uint64_t t, uint32_t kind, uint32_t host,
-              uint32_t a, uint64_t b, uint32_t gen)
+void sim_push_failed(struct sim_model *m)
 {
-    if (sim_event_push(m->eng, t, kind, host, a, b, gen))
-        fail(m, "event queue: out of memory or time in the past");
+    fail(m, "event queue: out of memory or time in the past");
 }
 
 void sim_push_wake(struct sim_model *m, struct sim_host *h, vcpu_id_t v,
                    uint64_t t)
 {
     struct sim_vcpu *s = &h->vcpus[v];
-    sim_push(m, t, SIM_EV_WAKE, h->index, v, 0, ++s->gen);
+    sim_push(m, h, t, SIM_EV_WAKE, v, 0, ++s->gen);
 }
 
 /* ---- environment callbacks of each host's core --------------------------- */
@@ -85,13 +83,23 @@ static void env_log(void *arg, const char *line)
     fprintf(stderr, "vcpusim: host %u: %s\n", h->index, line);
 }
 
-static const struct vcpu_core_env host_env = {
-    .abi = VCPU_CORE_ABI,
-    .kick = env_kick,
-    .preempt = env_preempt,
-    .trace = sim_on_trace,
-    .log = env_log,
-};
+/* What the guests need from the core's trace, unless it is written out:
+ * RUN and STOP (what runs where), PCPU_SPEED, MIGRATE for the warm-up. */
+static void init_env(struct sim_model *m)
+{
+    uint64_t mask = 1u << VCPU_TRACE_RUN | 1u << VCPU_TRACE_STOP |
+                    1u << VCPU_TRACE_PCPU_SPEED;
+    if (m->scn->npenalty)
+        mask |= 1u << VCPU_TRACE_MIGRATE;
+    m->env = (struct vcpu_core_env){
+        .abi = VCPU_CORE_ABI,
+        .kick = env_kick,
+        .preempt = env_preempt,
+        .trace = sim_on_trace,
+        .log = env_log,
+        .trace_mask = m->trace ? 0 : mask,
+    };
+}
 
 /* Deliver kicks and preemptions until none are left (same instant). */
 static void settle(struct sim_model *m, struct sim_host *h)
@@ -126,9 +134,11 @@ static int host_alloc(struct sim_host *h)
     h->kicked = calloc(n, sizeof *h->kicked);
     h->preempted = calloc(n, sizeof *h->preempted);
     h->is_dirty = calloc(n, sizeof *h->is_dirty);
+    h->skip = calloc((n + 63) / 64, sizeof *h->skip);
     h->rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!h->pcpus || !h->kicks || !h->preempts || !h->dirty || !h->kicked ||
-        !h->preempted || !h->is_dirty || !h->rng)
+        !h->preempted || !h->is_dirty || !h->skip || !h->rng ||
+        sim_engine_create(2 * n + 8, &h->eng))
         return -ENOMEM;
     for (unsigned p = 0; p < n; p++) {
         h->pcpus[p].curr = VCPU_NONE;
@@ -156,7 +166,7 @@ static int host_init(struct sim_model *m, struct sim_host *h, vcpu_topo_t *topo,
         .seed = m->seed + h->index,
         .slice_ns = m->scn->slice_ns,
         .flags = m->check ? VCPU_CORE_CHECK : VCPU_CORE_NOCHECK,
-        .env = &host_env,
+        .env = &m->env,
         .env_arg = h,
     };
     int rc = vcpu_core_create(&a, &h->core);
@@ -175,14 +185,17 @@ static void host_fini(struct sim_host *h)
     vcpu_topo_unref(h->topo);
     free(h->pcpus);
     free(h->vcpus);
+    free(h->extra);
     free(h->kicks);
     free(h->preempts);
     free(h->dirty);
     free(h->kicked);
     free(h->preempted);
     free(h->is_dirty);
+    free(h->skip);
     if (h->rng)
         gsl_rng_free(h->rng);
+    sim_engine_destroy(h->eng);
 }
 
 static int make_hosts(struct sim_model *m, char *err, size_t errlen)
@@ -214,6 +227,8 @@ static int make_hosts(struct sim_model *m, char *err, size_t errlen)
     }
     return 0;
 }
+
+static void host_sync(struct sim_model *m, struct sim_host *h);
 
 /* ---- arrivals ---------------------------------------------------------------- */
 
@@ -248,8 +263,8 @@ static void schedule_next_arrival(struct sim_model *m)
         return;
     m->next = a;
     m->have_next = true;
-    sim_push(m, a.time_ns > m->now ? a.time_ns : m->now, SIM_EV_ARRIVE, 0, 0, 0,
-             0);
+    sim_push(m, NULL, a.time_ns > m->now ? a.time_ns : m->now, SIM_EV_ARRIVE, 0,
+             0, 0);
 }
 
 static int grow_vcpus(struct sim_host *h, unsigned n)
@@ -264,6 +279,13 @@ static int grow_vcpus(struct sim_host *h, unsigned n)
         return -ENOMEM;
     memset(v + h->cap_vcpus, 0, (cap - h->cap_vcpus) * sizeof *v);
     h->vcpus = v;
+    if (h->extra) {
+        struct sim_vcpu_extra *x = realloc(h->extra, cap * sizeof *x);
+        if (!x)
+            return -ENOMEM;
+        memset(x + h->cap_vcpus, 0, (cap - h->cap_vcpus) * sizeof *x);
+        h->extra = x;
+    }
     h->cap_vcpus = cap;
     return 0;
 }
@@ -280,8 +302,6 @@ static struct sim_vm *new_vm(struct sim_model *m)
     }
     struct sim_vm *vm = &m->vms[m->nvms++];
     memset(vm, 0, sizeof *vm);
-    for (unsigned l = 0; l < SIM_MAX_LOCKS; l++)
-        vm->lock_owner[l] = VCPU_NONE;
     return vm;
 }
 
@@ -318,6 +338,7 @@ static void arrive(struct sim_model *m)
     unsigned hi =
         a->host >= 0 ? (unsigned)a->host % m->nhosts : m->rr_host++ % m->nhosts;
     struct sim_host *h = &m->hosts[hi];
+    host_sync(m, h);
     struct sim_vm *vm = new_vm(m);
     if (!vm) {
         fail(m, "out of memory for VMs");
@@ -391,8 +412,8 @@ static void fault_targets(struct sim_model *m, const struct sim_fault *f,
 static void start_random(struct sim_model *m, struct sim_host *h, vcpu_pcpu_t p,
                          const struct sim_fault *f, unsigned idx)
 {
-    sim_push(m, m->now + sim_draw(h->rng, &f->mtbf), SIM_EV_FAULT, h->index,
-             idx, p, 0);
+    sim_push(m, h, m->now + sim_draw(h->rng, &f->mtbf), SIM_EV_FAULT, idx, p,
+             0);
 }
 
 static void fire_scripted(struct sim_model *m, struct sim_host *h,
@@ -400,6 +421,7 @@ static void fire_scripted(struct sim_model *m, struct sim_host *h,
                           unsigned idx)
 {
     (void)idx;
+    host_sync(m, h);
     apply_fault(m, h, p, f->action, f->speed);
 }
 
@@ -415,8 +437,8 @@ static void on_fault(struct sim_model *m, const struct sim_event *ev,
     vcpu_pcpu_t p = (vcpu_pcpu_t)ev->b;
     apply_fault(m, h, p, repair ? SIM_FAULT_ONLINE : SIM_FAULT_OFFLINE, 0);
     const struct sim_dist *d = repair ? &f->mtbf : &f->mttr;
-    sim_push(m, m->now + sim_draw(h->rng, d),
-             repair ? SIM_EV_FAULT : SIM_EV_REPAIR, h->index, ev->a, p, 0);
+    sim_push(m, h, m->now + sim_draw(h->rng, d),
+             repair ? SIM_EV_FAULT : SIM_EV_REPAIR, ev->a, p, 0);
 }
 
 static void schedule_faults(struct sim_model *m)
@@ -426,7 +448,7 @@ static void schedule_faults(struct sim_model *m)
         if (f->random)
             fault_targets(m, f, start_random, i);
         else
-            sim_push(m, f->at_ns, SIM_EV_FAULT, 0, i, 0, 0);
+            sim_push(m, NULL, f->at_ns, SIM_EV_FAULT, i, 0, 0);
     }
 }
 
@@ -459,12 +481,14 @@ int sim_model_create(const struct sim_model_opts *o, struct sim_model **out,
     m->seed = o->seed;
     m->check = o->check || o->scn->check;
     m->trace = o->trace;
+    init_env(m);
     const char *args = o->ops ? o->policy_args : o->scn->policy_args;
     if (args && !(m->policy_args = strdup(args)))
         goto nomem;
     int rc = resolve_policy(m, o, err, errlen);
     if (!rc)
-        rc = sim_engine_create(4096, &m->eng);
+        rc = sim_engine_create(64, &m->eng);
+    m->window_ns = 1000000;
     if (!rc)
         rc = make_hosts(m, err, errlen);
     if (rc) {
@@ -488,6 +512,8 @@ void sim_model_destroy(struct sim_model *m)
     for (unsigned h = 0; h < m->nhosts; h++)
         host_fini(&m->hosts[h]);
     free(m->hosts);
+    for (unsigned i = 0; i < m->nvms; i++)
+        free(m->vms[i].lock_owner);
     free(m->vms);
     sim_engine_destroy(m->eng);
     vcpu_policy_close(m->lib);
@@ -495,9 +521,12 @@ void sim_model_destroy(struct sim_model *m)
     free(m);
 }
 
-static void handle(struct sim_model *m, const struct sim_event *ev)
+/* ---- the event loop ------------------------------------------------------------ */
+
+/* One event of host @h's own queue. */
+static void handle_host(struct sim_model *m, struct sim_host *h,
+                        const struct sim_event *ev)
 {
-    struct sim_host *h = &m->hosts[ev->host];
     switch (ev->kind) {
     case SIM_EV_RUN_END: {
         struct sim_pcpu *pc = &h->pcpus[ev->a];
@@ -512,15 +541,90 @@ static void handle(struct sim_model *m, const struct sim_event *ev)
             return;
         sim_wake(m, h, ev->a);
         break;
-    case SIM_EV_ARRIVE:
-        arrive(m);
-        return;
     case SIM_EV_FAULT:
-    case SIM_EV_REPAIR:
+    case SIM_EV_REPAIR: /* random faults: they settle */
         on_fault(m, ev, ev->kind == SIM_EV_REPAIR);
         return;
     }
     settle(m, h);
+}
+
+/* Run @h's own events up to @limit (inclusive). */
+static void host_run(struct sim_model *m, struct sim_host *h, uint64_t limit)
+{
+    struct sim_event ev;
+    while (!m->failed && sim_engine_peek_time(h->eng) <= limit) {
+        sim_event_pop(h->eng, &ev);
+        m->events++;
+        m->now = ev.time;
+        handle_host(m, h, &ev);
+    }
+}
+
+/* Before an event of the model's own queue (an arrival, a scripted fault)
+ * touches @h: run @h's events of earlier instants. At one instant the
+ * model's events come first, then the host's. */
+static void host_sync(struct sim_model *m, struct sim_host *h)
+{
+    uint64_t t = m->now;
+    if (t)
+        host_run(m, h, t - 1);
+    m->now = t;
+}
+
+/* One window: the model's events up to @end (each brings the host it
+ * touches up to its instant first), then every host up to @end. Hosts
+ * share nothing but those events, so running each through the window in
+ * turn gives what one merged queue would, with one host's state hot in
+ * the cache for its whole window. Return the earliest time still queued. */
+static uint64_t run_window(struct sim_model *m, uint64_t end)
+{
+    struct sim_event ev;
+    while (!m->failed && sim_engine_peek_time(m->eng) <= end) {
+        sim_event_pop(m->eng, &ev);
+        m->events++;
+        m->now = ev.time;
+        if (ev.kind == SIM_EV_ARRIVE)
+            arrive(m);
+        else
+            on_fault(m, &ev, false);
+    }
+    uint64_t next = sim_engine_peek_time(m->eng);
+    for (unsigned i = 0; i < m->nhosts && !m->failed; i++) {
+        struct sim_host *h = &m->hosts[i];
+        host_run(m, h, end);
+        uint64_t t = sim_engine_peek_time(h->eng);
+        next = t < next ? t : next;
+    }
+    m->now = end;
+    return next;
+}
+
+static uint64_t next_event_time(const struct sim_model *m)
+{
+    uint64_t next = sim_engine_peek_time(m->eng);
+    for (unsigned i = 0; i < m->nhosts; i++) {
+        uint64_t t = sim_engine_peek_time(m->hosts[i].eng);
+        next = t < next ? t : next;
+    }
+    return next;
+}
+
+/* Aim at a few thousand events per host and window, enough to reuse a
+ * host's cache lines (at a million vCPUs they come from memory, not the
+ * L3), but at most 2^24 events, about two seconds, between two looks at a
+ * stop request. */
+static void adapt_window(struct sim_model *m, uint64_t events)
+{
+    uint64_t target = 4096 * (uint64_t)m->nhosts;
+    if (target < 65536)
+        target = 65536;
+    if (target > (uint64_t)1 << 24)
+        target = (uint64_t)1 << 24;
+    if (events < target / 2 && m->window_ns < UINT64_MAX / 4)
+        m->window_ns *= 2;
+    else if (events > 2 * target && m->window_ns > 1)
+        m->window_ns /= 2;
 }
 
 /* Charge every running vCPU up to @t and move every core's clock there. */
@@ -541,20 +645,24 @@ int sim_model_run(struct sim_model *m, uint64_t until_ns,
                   void *arg)
 {
     uint64_t until = until_ns ? until_ns : m->scn->duration_ns;
-    struct sim_event ev;
-    while (!m->failed && sim_engine_peek_time(m->eng) <= until) {
-        sim_event_pop(m->eng, &ev);
-        m->now = ev.time;
-        handle(m, &ev);
-        if ((sim_engine_count(m->eng) & 0xffff) == 0) {
-            if (stop && *stop)
-                break;
-            if (progress)
-                progress(arg, m->now, sim_engine_count(m->eng));
+    uint64_t next = next_event_time(m);
+    bool stopped = false;
+    while (!m->failed && next <= until) {
+        uint64_t end = next + (m->window_ns - 1);
+        if (end < next || end > until)
+            end = until;
+        uint64_t e0 = m->events;
+        next = run_window(m, end);
+        adapt_window(m, m->events - e0);
+        if (stop && *stop) {
+            stopped = true;
+            break;
         }
+        if (progress)
+            progress(arg, m->now, m->events);
     }
     if (!m->failed)
-        close_books(m, stop && *stop ? m->now : until);
+        close_books(m, stopped ? m->now : until);
     return m->failed ? -1 : 0;
 }
 
@@ -570,7 +678,15 @@ uint64_t sim_model_now(const struct sim_model *m)
 
 uint64_t sim_model_events(const struct sim_model *m)
 {
-    return sim_engine_count(m->eng);
+    return m->events;
+}
+
+size_t sim_model_queue_bytes(const struct sim_model *m)
+{
+    size_t b = sim_engine_bytes(m->eng);
+    for (unsigned h = 0; h < m->nhosts; h++)
+        b += sim_engine_bytes(m->hosts[h].eng);
+    return b;
 }
 
 const char *sim_model_policy(const struct sim_model *m)

@@ -50,12 +50,20 @@ struct sim_vcpu {
     uint8_t mode; /* enum sim_mode */
     uint8_t lock;
     uint64_t loop;
-    uint64_t remaining; /* reference ns left in COMPUTE/CS */
-    uint64_t block_ns;  /* length of the current BLOCK */
-    uint64_t spin_start;
+    union { /* one per mode: the modes that use them exclude each other */
+        uint64_t remaining;  /* COMPUTE, CS: reference ns left */
+        uint64_t block_ns;   /* BLOCK: its length */
+        uint64_t spin_start; /* SPIN: since when (or the last yield) */
+    };
     uint64_t demand_done; /* compute + block + hold completed (ref ns) */
-    uint64_t spin_ns;     /* time spent spinning */
-    uint64_t penalty_ns;  /* migration warm-up paid */
+};
+
+/* Counters of a vCPU that only spin locks and migration warm-ups move: kept
+ * aside (sim_host.extra), made the first time a vCPU of the host needs
+ * them, so that plain workloads do not carry them. */
+struct sim_vcpu_extra {
+    uint64_t spin_ns;    /* time spent spinning */
+    uint64_t penalty_ns; /* migration warm-up paid */
 };
 
 struct sim_pcpu {
@@ -63,7 +71,6 @@ struct sim_pcpu {
     vcpu_id_t curr;
     uint32_t speed;
     uint64_t since; /* progress accounted up to here */
-    uint64_t armed; /* time of the pending run-end event */
 };
 
 struct sim_vm {
@@ -72,7 +79,7 @@ struct sim_vm {
     vcpu_vm_t core_vm;
     vcpu_id_t first; /* core vCPU ids first .. first+nvcpus-1 */
     unsigned nvcpus, alive, at_barrier;
-    vcpu_id_t lock_owner[SIM_MAX_LOCKS];
+    vcpu_id_t *lock_owner; /* SIM_MAX_LOCKS; allocated at the first lock */
     uint64_t start_ns, finish_ns; /* finish 0 while running */
     unsigned replica;             /* index among the spec's count */
 };
@@ -80,19 +87,21 @@ struct sim_vm {
 struct sim_host {
     struct sim_model *model;
     unsigned index;
+    sim_engine_t *eng; /* this host's events, in (time, seq) order */
     vcpu_core_t *core;
     vcpu_topo_t *topo;
     unsigned type, npcpus;
     struct sim_pcpu *pcpus;
-    struct sim_vcpu *vcpus; /* by core vCPU id */
+    struct sim_vcpu *vcpus;       /* by core vCPU id */
+    struct sim_vcpu_extra *extra; /* by core vCPU id; NULL until needed */
     unsigned nvcpus, cap_vcpus;
     vcpu_pcpu_t *kicks, *preempts, *dirty;
     bool *kicked, *preempted, *is_dirty;
     unsigned nkicks, npreempts, ndirty;
-    bool skipping; /* some run-end armed past its slice end */
-    bool has_tick; /* the policy has a tick callback */
+    uint64_t *skip; /* bitmap: pCPUs armed past their slice end */
+    unsigned nskip; /* bits set in skip */
+    bool has_tick;  /* the policy has a tick callback */
     gsl_rng *rng;
-    uint64_t trace_records;
 };
 
 struct sim_model;
@@ -112,9 +121,11 @@ int sim_model_create(const struct sim_model_opts *o, struct sim_model **out,
 void sim_model_destroy(struct sim_model *m);
 
 /* Run until @until_ns (or the scenario's duration if 0), or until
- * *stop becomes true (may be NULL). @progress (may be NULL) is called
- * about every 2^16 events. Return 0, or <0 with a message in the model's
- * error (an invariant broke, a core call failed). */
+ * *stop becomes true (may be NULL). Hosts run a window of simulated time
+ * each in turn (sized for a few thousand events per host, at most 2^24 in
+ * all), so *stop is looked at and @progress (may be NULL) called between
+ * windows; a stopped run ends at a window's end. Return 0, or <0 with a
+ * message in the model's error (an invariant broke, a core call failed). */
 int sim_model_run(struct sim_model *m, uint64_t until_ns,
                   volatile const bool *stop,
                   void (*progress)(void *arg, uint64_t now, uint64_t events),
@@ -123,6 +134,8 @@ int sim_model_run(struct sim_model *m, uint64_t until_ns,
 const char *sim_model_error(const struct sim_model *m);
 uint64_t sim_model_now(const struct sim_model *m);
 uint64_t sim_model_events(const struct sim_model *m);
+/* Bytes held by the event queue (benchmarks subtract it). */
+size_t sim_model_queue_bytes(const struct sim_model *m);
 const char *sim_model_policy(const struct sim_model *m);
 
 /* Results, up to the model's current time. */

@@ -22,8 +22,10 @@ struct sim_model {
     vcpu_policy_lib_t *lib;
     char *policy_args;
     uint64_t seed;
-    sim_engine_t *eng;
+    sim_engine_t *eng; /* arrivals and scripted faults: every host's */
     uint64_t now;
+    uint64_t events;    /* popped from every queue */
+    uint64_t window_ns; /* simulated time per round over the hosts */
     struct sim_host *hosts;
     unsigned nhosts;
     struct sim_vm *vms;
@@ -36,16 +38,31 @@ struct sim_model {
         unsigned entry, replica;
     } scn_src;
     FILE *trace;
+    struct vcpu_core_env env; /* of every host's core */
     bool check, failed;
     char err[2048];
 };
 
 /* model.c */
-void sim_push(struct sim_model *m, uint64_t t, uint32_t kind, uint32_t host,
-              uint32_t a, uint64_t b, uint32_t gen);
+/* Queue an event of host @h (NULL: the model's own queue). */
+void sim_push_failed(struct sim_model *m);
+static inline void sim_push(struct sim_model *m, struct sim_host *h, uint64_t t,
+                            uint32_t kind, uint32_t a, uint64_t b, uint32_t gen)
+{
+    sim_engine_t *e = h ? h->eng : m->eng;
+    if (sim_event_push(e, t, kind, h ? h->index : 0, a, b, gen))
+        sim_push_failed(m);
+}
 void sim_push_wake(struct sim_model *m, struct sim_host *h, vcpu_id_t v,
                    uint64_t t);
-void sim_core_call(struct sim_model *m, int rc, const char *what);
+/* A core call's result: VCPU_ESTATE (a race the model tolerates) and 0
+ * pass, anything else fails the run. Inline: it runs for every call. */
+void sim_core_failed(struct sim_model *m, int rc, const char *what);
+static inline void sim_core_call(struct sim_model *m, int rc, const char *what)
+{
+    if (rc && rc != VCPU_ESTATE)
+        sim_core_failed(m, rc, what);
+}
 void sim_vm_finished(struct sim_model *m, struct sim_host *h,
                      struct sim_vm *vm);
 void sim_trace_write(struct sim_model *m, struct sim_host *h,
@@ -53,6 +70,9 @@ void sim_trace_write(struct sim_model *m, struct sim_host *h,
 
 /* guest.c */
 uint64_t sim_draw(gsl_rng *r, const struct sim_dist *d);
+/* @v's spin and warm-up counters, made on first use (NULL: no memory; the
+ * run has failed). */
+struct sim_vcpu_extra *sim_extra(struct sim_host *h, vcpu_id_t v);
 void sim_mark_dirty(struct sim_host *h, vcpu_pcpu_t p);
 void sim_account(struct sim_host *h, vcpu_pcpu_t p, uint64_t now);
 void sim_on_trace(void *arg, const struct vcpu_trace_rec *r);

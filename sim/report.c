@@ -15,6 +15,9 @@
 #include "report.h"
 
 #define MAX_POL 32
+/* Past this many VMs the figure (one bar group per VM) is unreadable and
+ * slow to draw: only the tables are written. */
+#define MAX_PLOT_VMS 1000
 
 struct sample {
     unsigned pol, vm;
@@ -28,9 +31,12 @@ struct report {
     unsigned npol;
     char **vms; /* "name#replica" */
     unsigned nvm;
+    unsigned *slot; /* hash of vms: index + 1, 0 = free; nslot a power of 2 */
+    unsigned nslot;
     struct sample *s;
     size_t ns, cap;
-    char *runs; /* runs.csv body */
+    size_t *order; /* samples by (vm, pol), each group in run order */
+    char *runs;    /* runs.csv body */
     size_t runs_len;
     FILE *runs_f;
 };
@@ -47,6 +53,50 @@ struct report *report_create(const struct sim_scenario *s, const char *dir)
     return r;
 }
 
+static unsigned hash(const char *k)
+{
+    unsigned h = 2166136261u; /* FNV-1a */
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 16777619u;
+    return h;
+}
+
+/* Make the VM hash at least twice as large as the VM table will be. */
+static int rehash(struct report *r, unsigned want)
+{
+    if (2 * want <= r->nslot)
+        return 0;
+    unsigned n = r->nslot ? r->nslot : 64;
+    while (n < 2 * want)
+        n *= 2;
+    unsigned *t = calloc(n, sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    for (unsigned i = 0; i < r->nvm; i++) {
+        unsigned j = hash(r->vms[i]) & (n - 1);
+        while (t[j])
+            j = (j + 1) & (n - 1);
+        t[j] = i + 1;
+    }
+    free(r->slot);
+    r->slot = t;
+    r->nslot = n;
+    return 0;
+}
+
+/* Index of VM @key, added if new (a hash: thousands of VMs per run). */
+static unsigned intern_vm(struct report *r, const char *key)
+{
+    unsigned j = hash(key) & (r->nslot - 1);
+    for (; r->slot[j]; j = (j + 1) & (r->nslot - 1))
+        if (!strcmp(r->vms[r->slot[j] - 1], key))
+            return r->slot[j] - 1;
+    r->vms[r->nvm] = strdup(key);
+    r->slot[j] = ++r->nvm;
+    return r->nvm - 1;
+}
+
+/* Index of @key in @tab, added if absent. */
 static unsigned intern(char **tab, unsigned *n, const char *key)
 {
     for (unsigned i = 0; i < *n; i++)
@@ -67,7 +117,12 @@ void report_add(struct report *r, struct sim_model *m, const char *policy,
         return;
     unsigned p = intern(r->pols, &r->npol, policy);
     unsigned n = sim_model_nvms(m);
-    r->vms = realloc(r->vms, (r->nvm + n) * sizeof *r->vms);
+    char **vms = realloc(r->vms, (r->nvm + n) * sizeof *r->vms);
+    if (!vms || rehash(r, r->nvm + n)) {
+        r->vms = vms ? vms : r->vms;
+        return;
+    }
+    r->vms = vms;
     for (unsigned i = 0; i < n; i++) {
         struct sim_vm_result vr;
         sim_model_vm_result(m, i, &vr);
@@ -77,20 +132,37 @@ void report_add(struct report *r, struct sim_model *m, const char *policy,
             r->cap = r->cap ? 2 * r->cap : 64;
             r->s = realloc(r->s, r->cap * sizeof *r->s);
         }
-        r->s[r->ns++] =
-            (struct sample){p, intern(r->vms, &r->nvm, key), vr.slowdown};
+        r->s[r->ns++] = (struct sample){p, intern_vm(r, key), vr.slowdown};
     }
 }
 
-/* Mean and half-width of the 95% CI of @pol's slowdowns for @vm. */
+static int by_vm_pol(const void *a, const void *b, void *arg)
+{
+    const struct sample *s = arg;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    if (s[i].vm != s[j].vm)
+        return s[i].vm < s[j].vm ? -1 : 1;
+    if (s[i].pol != s[j].pol)
+        return s[i].pol < s[j].pol ? -1 : 1;
+    return i < j ? -1 : i > j; /* run order within a group */
+}
+
+/* Mean and half-width of the 95% CI of @pol's slowdowns for @vm; *@next:
+ * where in r->order that group starts (the groups are read in order). */
 static unsigned stats(const struct report *r, unsigned pol, unsigned vm,
-                      double *mean, double *half)
+                      size_t *next, double *mean, double *half)
 {
     double x[10000];
     unsigned n = 0;
-    for (size_t i = 0; i < r->ns && n < 10000; i++)
-        if (r->s[i].pol == pol && r->s[i].vm == vm && r->s[i].slowdown > 0)
-            x[n++] = r->s[i].slowdown;
+    size_t k = *next;
+    for (; k < r->ns && r->s[r->order[k]].vm == vm &&
+           r->s[r->order[k]].pol == pol;
+         k++) {
+        const struct sample *s = &r->s[r->order[k]];
+        if (s->slowdown > 0 && n < 10000)
+            x[n++] = s->slowdown;
+    }
+    *next = k;
     *mean = n ? gsl_stats_mean(x, 1, n) : 0;
     *half = n > 1 ? gsl_cdf_tdist_Pinv(0.975, n - 1) * gsl_stats_sd(x, 1, n) /
                         sqrt((double)n)
@@ -98,19 +170,26 @@ static unsigned stats(const struct report *r, unsigned pol, unsigned vm,
     return n;
 }
 
-static char *slowdown_table(const struct report *r, size_t *len)
+static char *slowdown_table(struct report *r, size_t *len)
 {
+    r->order = malloc((r->ns ? r->ns : 1) * sizeof *r->order);
+    if (!r->order)
+        return NULL;
+    for (size_t i = 0; i < r->ns; i++)
+        r->order[i] = i;
+    qsort_r(r->order, r->ns, sizeof *r->order, by_vm_pol, r->s);
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     fprintf(f, "vm");
     for (unsigned p = 0; p < r->npol; p++)
         fprintf(f, ",%s_mean,%s_ci95,%s_n", r->pols[p], r->pols[p], r->pols[p]);
     fprintf(f, "\n");
+    size_t next = 0;
     for (unsigned v = 0; v < r->nvm; v++) {
         fprintf(f, "%s", r->vms[v]);
         for (unsigned p = 0; p < r->npol; p++) {
             double mean, half;
-            unsigned n = stats(r, p, v, &mean, &half);
+            unsigned n = stats(r, p, v, &next, &mean, &half);
             fprintf(f, ",%.6f,%.6f,%u", mean, half, n);
         }
         fprintf(f, "\n");
@@ -173,7 +252,9 @@ static void report_free(struct report *r)
     for (unsigned i = 0; i < r->nvm; i++)
         free(r->vms[i]);
     free(r->vms);
+    free(r->slot);
     free(r->s);
+    free(r->order);
     free(r->runs);
     free(r->dir);
     free(r);
@@ -186,7 +267,7 @@ int report_finish(struct report *r, bool partial, bool quiet)
     fclose(r->runs_f);
     size_t len;
     char *tab = slowdown_table(r, &len);
-    int rc = sim_write_atomic(r->dir, "slowdown.csv", tab, len);
+    int rc = tab ? sim_write_atomic(r->dir, "slowdown.csv", tab, len) : -ENOMEM;
     free(tab);
     if (!rc)
         rc = sim_write_atomic(r->dir, "runs.csv", r->runs, r->runs_len);
@@ -203,7 +284,9 @@ int report_finish(struct report *r, bool partial, bool quiet)
     if (rc)
         fprintf(stderr, "vcpusim: cannot write in %s: %s\n", r->dir,
                 strerror(-rc));
-    else if (r->nvm && r->npol)
+    else if (r->nvm > MAX_PLOT_VMS && !quiet)
+        fprintf(stderr, "vcpusim: %u VMs: no figure (tables only)\n", r->nvm);
+    else if (r->nvm && r->npol && r->nvm <= MAX_PLOT_VMS)
         code = plot(r->dir, quiet);
     report_free(r);
     return code;

@@ -2,6 +2,7 @@
 /* Result tables of one run (DESIGN.md §6): CSV per vCPU, VM, pCPU and
  * host, up to the model's current time. */
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "model_internal.h"
 
@@ -10,6 +11,7 @@ static const char *const vstate[] = {"new",     "runnable",  "running",
 
 int sim_model_write_vcpus(struct sim_model *m, FILE *f)
 {
+    static const struct sim_vcpu_extra none;
     fprintf(f, "host,vm,vm_name,vcpu,state,run_ns,work_ns,wait_ns,"
                "blocked_ns,suspended_ns,runs,migrations,preemptions,"
                "suspends,demand_done_ns,spin_ns,penalty_ns\n");
@@ -20,6 +22,7 @@ int sim_model_write_vcpus(struct sim_model *m, FILE *f)
             struct vcpu_vcpu_stats st;
             vcpu_core_vcpu_stats(h->core, v, &st);
             const struct sim_vcpu *s = &h->vcpus[v];
+            const struct sim_vcpu_extra *x = h->extra ? &h->extra[v] : &none;
             fprintf(f,
                     "%u,%u,%s,%u,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64
                     ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
@@ -28,7 +31,7 @@ int sim_model_write_vcpus(struct sim_model *m, FILE *f)
                     vstate[st.state], st.run_ns, st.work_ns, st.wait_ns,
                     st.blocked_ns, st.suspended_ns, st.nr_runs,
                     st.nr_migrations, st.nr_preemptions, st.nr_suspends,
-                    s->demand_done, s->spin_ns, s->penalty_ns);
+                    s->demand_done, x->spin_ns, x->penalty_ns);
         }
     }
     return ferror(f) ? -1 : 0;
@@ -50,7 +53,7 @@ void sim_model_vm_result(struct sim_model *m, unsigned i,
         struct vcpu_vcpu_stats st;
         vcpu_core_vcpu_stats(h->core, v, &st);
         out->demand_done += h->vcpus[v].demand_done;
-        out->spin_ns += h->vcpus[v].spin_ns;
+        out->spin_ns += h->extra ? h->extra[v].spin_ns : 0;
         out->run_ns += st.run_ns;
         out->wait_ns += st.wait_ns;
     }
@@ -100,10 +103,16 @@ int sim_model_write_hosts(struct sim_model *m, FILE *f)
 {
     fprintf(f, "host,topology,pcpus,online,busy_ns,online_ns,utilisation,"
                "vms\n");
+    unsigned *nvms = calloc(m->nhosts, sizeof *nvms); /* one pass, not one
+                                                         per host */
+    if (!nvms)
+        return -1;
+    for (unsigned i = 0; i < m->nvms; i++)
+        nvms[m->vms[i].host]++;
     for (unsigned hi = 0; hi < m->nhosts; hi++) {
         struct sim_host *h = &m->hosts[hi];
         uint64_t busy = 0, on = 0;
-        unsigned online = 0, vms = 0;
+        unsigned online = 0;
         for (vcpu_pcpu_t p = 0; p < h->npcpus; p++) {
             struct vcpu_pcpu_stats st;
             vcpu_core_pcpu_stats(h->core, p, &st);
@@ -111,11 +120,10 @@ int sim_model_write_hosts(struct sim_model *m, FILE *f)
             on += st.online_ns;
             online += st.state == VP_PCPU_ONLINE;
         }
-        for (unsigned i = 0; i < m->nvms; i++)
-            vms += m->vms[i].host == hi;
         fprintf(f, "%u,\"%s\",%u,%u,%" PRIu64 ",%" PRIu64 ",%.6f,%u\n", hi,
                 vcpu_topo_source(h->topo), h->npcpus, online, busy, on,
-                on ? (double)busy / on : 0.0, vms);
+                on ? (double)busy / on : 0.0, nvms[hi]);
     }
+    free(nvms);
     return ferror(f) ? -1 : 0;
 }

@@ -21,7 +21,7 @@
  *   hosts:                   # required, >= 1 entry
  *     - {topology: "pack:1 l3:2 core:4 pu:1", count: 1}
  *     - ../data/machine.xml  # a bare string: topology, count 1
- *   vms:                     # required, >= 1 entry
+ *   vms:                     # required (unless sources:), >= 1 entry
  *     - name: db             # default vm<i>; unique
  *       count: 1             # identical VMs from this entry
  *       vcpus: 4             # required, 1..4096
@@ -38,6 +38,9 @@
  *           - block: 2ms
  *           - barrier
  *           - lock: {id: 0, hold: 20us}
+ *   sources:                 # VM arrivals from traces or generators
+ *     - {trace: kth.swf, window: [1d, 2d], sample: 0.5, scale: 0.001}
+ *     - {generator: poisson, rate: 20, lifetime: 100ms}
  *   faults:
  *     - {at: 800ms, host: 0, pcpu: 5, action: offline}  # online | speed
  *     - {at: 1s, pcpu: 2, action: speed, speed: 0.5}    # (0, 100]
@@ -345,8 +348,9 @@ static int top_level(struct sim_scn *c, struct fy_node *root)
                                        "hosts",
                                        "vms",
                                        "faults",
+                                       "sources",
                                        NULL};
-    struct fy_node *hosts, *vms;
+    struct fy_node *hosts, *vms, *srcs = sim_scn_get(root, "sources");
 
     if (fy_node_get_type(root) != FYNT_MAPPING)
         return sim_scn_fail(c, root, NULL,
@@ -359,8 +363,11 @@ static int top_level(struct sim_scn *c, struct fy_node *root)
         compare(c, sim_scn_get(root, "compare")) ||
         penalty(c, sim_scn_get(root, "migration_penalty")) ||
         sim_scn_need(c, root, NULL, "hosts", &hosts) ||
-        sim_scn_hosts(c, hosts) || sim_scn_need(c, root, NULL, "vms", &vms) ||
-        sim_scn_vms(c, vms) || sim_scn_faults(c, sim_scn_get(root, "faults")))
+        sim_scn_hosts(c, hosts) ||
+        (!(vms = sim_scn_get(root, "vms")) && !srcs &&
+         sim_scn_need(c, root, NULL, "vms", &vms)) ||
+        (vms && sim_scn_vms(c, vms)) || (srcs && sim_scn_sources(c, srcs)) ||
+        sim_scn_faults(c, sim_scn_get(root, "faults")))
         return -1;
     return top_defaults(c, root);
 }
@@ -497,6 +504,12 @@ void sim_scenario_free(struct sim_scenario *s)
         free(s->vms[i].allowed);
         free(s->vms[i].wl.phases);
     }
+    for (unsigned i = 0; i < s->nsources; i++) {
+        free(s->sources[i].name);
+        free(s->sources[i].path);
+        free(s->sources[i].sizes);
+    }
+    free(s->sources);
     free(s->compare);
     free(s->hosts);
     free(s->vms);

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "wl.h"
+
 /* A random (or constant) quantity; durations are in ns. */
 enum sim_dist_kind {
     SIM_DIST_CONST = 0, /* value = a */
@@ -90,6 +92,26 @@ struct sim_fault {
     unsigned line;
 };
 
+/* A source of VM arrivals besides the vms list (scenario_src.c): a recorded
+ * trace read as a stream, or a generator. Its VMs have weight 100, no cap
+ * and no pCPU restriction; docs/workloads.md has the mapping per format. */
+enum sim_src_kind {
+    SIM_SRC_TRACE = 0,
+    SIM_SRC_GEN,
+};
+
+struct sim_src_spec {
+    unsigned kind;       /* enum sim_src_kind */
+    char *name;          /* VM name prefix (NULL: the file's stem) */
+    char *path;          /* TRACE: file or folder, resolved */
+    struct wl_opts opts; /* TRACE: format, window, sample, scale, ... */
+    struct wl_gen gen;   /* GEN; gen.sizes points into @sizes */
+    struct wl_size *sizes;
+    bool seeded; /* a seed was given; else derived from the run's */
+    int host;    /* -1 = spread round-robin */
+    unsigned line;
+};
+
 struct sim_scenario {
     char *file; /* path, or "<builtin:NAME>" */
     char *name;
@@ -110,9 +132,11 @@ struct sim_scenario {
     unsigned nvms;
     struct sim_fault *faults;
     unsigned nfaults;
-    bool trace;    /* write trace.csv */
-    bool check;    /* invariant checking in the core */
-    char *out_dir; /* default "out/<name>" */
+    bool trace;                   /* write trace.csv */
+    bool check;                   /* invariant checking in the core */
+    char *out_dir;                /* default "out/<name>" */
+    struct sim_src_spec *sources; /* merged with vms by arrival time */
+    unsigned nsources;
 };
 
 /*

@@ -87,6 +87,7 @@ int sim_scn_dist(struct sim_scn *c, struct fy_node *n, const char *path,
 int sim_scn_hosts(struct sim_scn *c, struct fy_node *n);
 int sim_scn_vms(struct sim_scn *c, struct fy_node *n);
 int sim_scn_faults(struct sim_scn *c, struct fy_node *n);
+int sim_scn_sources(struct sim_scn *c, struct fy_node *n); /* scenario_src.c */
 
 /* pCPUs of host @host (an index after expanding counts), or the fewest of
  * any host for -1. */

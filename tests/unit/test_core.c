@@ -384,6 +384,34 @@ static void test_core_abort_falls_back_to_fifo(void **state)
     assert_int_equal(got, a);
 }
 
+/* A policy that records what vp_vcpu_index says of each new vCPU. */
+static unsigned index_seen[16];
+
+static void indexer_vcpu_add(vp_ctx_t *ctx, vcpu_id_t v)
+{
+    index_seen[v] = vp_vcpu_index(ctx, v);
+    assert_int_equal(vp_vm_vcpu(ctx, vp_vcpu_vm(ctx, v), index_seen[v]), v);
+}
+
+static const struct vcpu_policy_ops indexer_ops = {
+    .vcpu_add = indexer_vcpu_add,
+    .abi = VCPU_POLICY_ABI,
+    .name = "indexer",
+};
+
+static void test_core_vcpu_index_counts_within_its_vm(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(vcpu_core_set_policy(f->core, 0, &indexer_ops, NULL), 0);
+    vcpu_vm_t a = add_vm(f), b = add_vm(f);
+    unsigned na = 0, nb = 0;
+    for (unsigned i = 0; i < 16; i++) { /* ids of a and b interleaved */
+        bool in_a = i % 3 != 2;
+        vcpu_id_t v = add_vcpu(f, in_a ? a : b);
+        assert_int_equal(index_seen[v], in_a ? na++ : nb++);
+    }
+}
+
 static void test_core_registry_finds_builtins(void **state)
 {
     (void)state;
@@ -441,6 +469,7 @@ int main(void)
         T(test_core_allowed_pcpus_are_honoured),
         T(test_core_policy_swap_keeps_every_vcpu),
         T(test_core_abort_falls_back_to_fifo),
+        T(test_core_vcpu_index_counts_within_its_vm),
         T(test_core_registry_finds_builtins),
         T(test_core_trace_csv_round_trips),
     };

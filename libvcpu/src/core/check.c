@@ -177,7 +177,7 @@ static int check_accounting(struct vcpu_core *c)
         const struct pcpu_ent *pc = &c->pcpus[p];
         uint64_t b = pc->st.busy_ns, on = pc->st.online_ns;
         if (pc->curr != VCPU_NONE)
-            b += c->now - vcpu_at(c, pc->curr)->acct_ns;
+            b += c->now - vcpu_at(c, pc->curr)->since;
         if (pc->state == VP_PCPU_ONLINE)
             on += c->now - pc->online_since;
         if (b > on)

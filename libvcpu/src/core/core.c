@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core_batch.h"
 #include "core_internal.h"
+#include "mutex_spin.h"
 
 #define DEFAULT_SLICE_NS 5000000ull
 
@@ -48,13 +50,9 @@ static void emit_vm(struct vcpu_core *c, unsigned event, vcpu_vm_t vm,
     emit_rec(c, &r);
 }
 
-void vcpu__emit(struct vcpu_core *c, unsigned event, vcpu_pcpu_t p, vcpu_id_t v,
-                int64_t arg)
+void vcpu__emit_rec(struct vcpu_core *c, unsigned event, vcpu_pcpu_t p,
+                    vcpu_id_t v, int64_t arg)
 {
-    if (!c->check && !(c->trace_mask & ((uint64_t)1 << event))) {
-        c->nr_events++;
-        return;
-    }
     struct vcpu_trace_rec r = {
         .time_ns = c->now,
         .event = event,
@@ -100,18 +98,18 @@ void vcpu__set_state(struct vcpu_core *c, struct vcpu_ent *e, unsigned state)
 static void account_run(struct vcpu_core *c, struct vcpu_ent *e)
 {
     struct pcpu_ent *pc = &c->pcpus[e->pcpu];
-    uint64_t d = c->now - e->acct_ns;
+    uint64_t d = c->now - e->since;
     e->st.run_ns += d;
     e->st.work_ns += d * pc->speed / VCPU_SPEED_NOMINAL;
     pc->st.busy_ns += d;
-    e->acct_ns = c->now;
+    e->since = c->now;
 }
 
 uint64_t vcpu__run_so_far(const struct vcpu_core *c, const struct vcpu_ent *e)
 {
     uint64_t r = e->st.run_ns;
     if (e->state == VP_VCPU_RUNNING)
-        r += c->now - e->acct_ns;
+        r += c->now - e->since;
     return r;
 }
 
@@ -269,7 +267,7 @@ static void stop_curr(struct vcpu_core *c, vcpu_pcpu_t p, unsigned why)
 static int enter(struct vcpu_core *c, vcpu_time_t now)
 {
     if (c->flags & VCPU_CORE_THREADSAFE)
-        pthread_mutex_lock(&c->lock);
+        vcpu__mutex_lock(&c->lock); /* spins a little: calls are short */
     if (c->broken) {
         if (c->flags & VCPU_CORE_THREADSAFE)
             pthread_mutex_unlock(&c->lock);
@@ -308,23 +306,19 @@ static int bad_vcpu(const struct vcpu_core *c, vcpu_id_t v)
 
 /* ---- vCPU events ---------------------------------------------------- */
 
-int vcpu_core_wake(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
+/* The body of vcpu_core_wake, under the lock. */
+static int wake_locked(struct vcpu_core *c, vcpu_id_t v)
 {
-    int rc = bad_vcpu(c, v);
-    if (rc)
-        return rc;
-    if ((rc = enter(c, now)))
-        return rc;
     struct vcpu_ent *e = vcpu_at(c, v);
     if (e->state != VP_VCPU_NEW && e->state != VP_VCPU_BLOCKED)
-        return leave(c, VCPU_ESTATE);
+        return VCPU_ESTATE;
     unsigned flags = VP_ENQ_WAKEUP;
     if (e->susp) {
         vcpu__set_state(c, e, VP_VCPU_SUSPENDED);
         e->st.nr_suspends++;
         vcpu__emit(c, VCPU_TRACE_WAKE, VCPU_NONE, v, -1);
         vcpu__emit(c, VCPU_TRACE_SUSPEND, VCPU_NONE, v, e->susp);
-        return leave(c, 0);
+        return 0;
     }
     vcpu__set_state(c, e, VP_VCPU_RUNNABLE);
     const struct vcpu_policy_ops *o = c->pol.ops;
@@ -341,7 +335,17 @@ int vcpu_core_wake(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
                e->target == VCPU_NONE ? -1 : (int64_t)e->target);
     if (!e->dsq && e->state == VP_VCPU_RUNNABLE)
         vcpu__enqueue(c, v, flags);
-    return leave(c, 0);
+    return 0;
+}
+
+int vcpu_core_wake(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
+{
+    int rc = bad_vcpu(c, v);
+    if (rc)
+        return rc;
+    if ((rc = enter(c, now)))
+        return rc;
+    return leave(c, wake_locked(c, v));
 }
 
 /* Common part of block/yield/exit of a running vCPU. */
@@ -375,8 +379,7 @@ static void remove_vcpu(struct vcpu_core *c, vcpu_id_t v)
 {
     struct vcpu_ent *e = vcpu_at(c, v);
     struct vm_ent *vm = vm_at(c, e->vm);
-    vcpu__set_state(c, e, VP_VCPU_EXITED);
-    e->st.exit_ns = c->now;
+    vcpu__set_state(c, e, VP_VCPU_EXITED); /* since: the exit time */
     vm->nvcpus--;
     vcpu__emit(c, VCPU_TRACE_EXIT, VCPU_NONE, v, 0);
     if (c->pol.ops->vcpu_remove) {
@@ -479,7 +482,6 @@ static void run_on(struct vcpu_core *c, vcpu_pcpu_t p, vcpu_id_t v)
     vcpu_pcpu_t from = e->pcpu;
     vcpu__set_state(c, e, VP_VCPU_RUNNING);
     e->pcpu = p;
-    e->acct_ns = c->now;
     e->st.nr_runs++;
     pc->st.nr_runs++;
     pc->curr = v;
@@ -519,24 +521,16 @@ static vcpu_id_t find_work(struct vcpu_core *c, vcpu_pcpu_t p)
     return vcpu__dsq_pop_first(c, &pc->local);
 }
 
-int vcpu_core_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p,
-                   vcpu_id_t *out_v, uint64_t *out_slice_ns)
+/* The body of vcpu_core_pick, under the lock. */
+static int pick_locked(struct vcpu_core *c, vcpu_pcpu_t p, vcpu_id_t *out_v,
+                       uint64_t *out_slice_ns)
 {
-    if (out_v)
-        *out_v = VCPU_NONE;
-    if (out_slice_ns)
-        *out_slice_ns = 0;
-    if (p >= c->npcpus)
-        return VCPU_ESRCH;
-    int rc = enter(c, now);
-    if (rc)
-        return rc;
     struct pcpu_ent *pc = &c->pcpus[p];
     if (pc->state != VP_PCPU_ONLINE)
-        return leave(c, VCPU_ENODEV);
+        return VCPU_ENODEV;
     if (pc->curr != VCPU_NONE) {
         pc->kicked = false;
-        return leave(c, VCPU_EBUSY);
+        return VCPU_EBUSY;
     }
     pc->kicked = false;
     vcpu_id_t v = find_work(c, p);
@@ -554,7 +548,22 @@ int vcpu_core_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p,
      * left set, it would hide @p from every later kick. */
     pc->kicked = false;
     vcpu__idle_update(c, p);
-    return leave(c, 0);
+    return 0;
+}
+
+int vcpu_core_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p,
+                   vcpu_id_t *out_v, uint64_t *out_slice_ns)
+{
+    if (out_v)
+        *out_v = VCPU_NONE;
+    if (out_slice_ns)
+        *out_slice_ns = 0;
+    if (p >= c->npcpus)
+        return VCPU_ESRCH;
+    int rc = enter(c, now);
+    if (rc)
+        return rc;
+    return leave(c, pick_locked(c, p, out_v, out_slice_ns));
 }
 
 /* Re-enqueue once whatever @p's local DSQ holds (it went offline). */
@@ -637,11 +646,18 @@ int vcpu_core_pcpu_set_speed(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p,
 /* ---- VMs and vCPUs --------------------------------------------------- */
 
 /* Make room for one more item in a chunked table. */
+void *vcpu__chunk_dir(void *dir, unsigned k)
+{
+    if (k & (k - 1)) /* not a power of two: there is room */
+        return dir;
+    return realloc(dir, (k ? 2 * (size_t)k : 1) * sizeof(void *));
+}
+
 static int grow_chunks(void ***tab, unsigned *nchunks, unsigned n, size_t item)
 {
     if (n < *nchunks * CHUNK_SIZE)
         return 0;
-    void **t = realloc(*tab, (*nchunks + 1) * sizeof *t);
+    void **t = vcpu__chunk_dir(*tab, *nchunks);
     if (!t)
         return VCPU_ENOMEM;
     *tab = t;
@@ -752,6 +768,38 @@ static int vm_push_vcpu(struct vm_ent *vm, vcpu_id_t v)
     return 0;
 }
 
+/* The body of vcpu_core_vcpu_add, under the lock. */
+static int vcpu_add_locked(struct vcpu_core *c, vcpu_vm_t vm, vcpu_id_t *out)
+{
+    struct vm_ent *ve = vm_at(c, vm);
+    if (!ve->live)
+        return VCPU_ESRCH;
+    int rc = grow_chunks((void ***)&c->vcpus, &c->vcpu_chunks, c->nvcpus,
+                         sizeof(struct vcpu_ent));
+    if (!rc)
+        rc = vcpu__policy_grow_vcpus(c);
+    if (!rc)
+        rc = vm_push_vcpu(ve, c->nvcpus);
+    if (rc)
+        return rc;
+    vcpu_id_t v = c->nvcpus++;
+    struct vcpu_ent *e = vcpu_at(c, v);
+    memset(e, 0, sizeof *e);
+    e->id = v;
+    e->vm = vm;
+    e->pcpu = e->target = VCPU_NONE;
+    e->since = c->now;
+    e->state = VP_VCPU_NEW;
+    c->nstate[VP_VCPU_NEW]++;
+    if (c->pol.ops->vcpu_add) {
+        c->in_callback = true;
+        c->pol.ops->vcpu_add(CTX(c), v);
+        c->in_callback = false;
+    }
+    *out = v;
+    return 0;
+}
+
 int vcpu_core_vcpu_add(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
                        vcpu_id_t *out)
 {
@@ -764,35 +812,7 @@ int vcpu_core_vcpu_add(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
     int rc = enter(c, now);
     if (rc)
         return rc;
-    struct vm_ent *ve = vm_at(c, vm);
-    if (!ve->live)
-        return leave(c, VCPU_ESRCH);
-    rc = grow_chunks((void ***)&c->vcpus, &c->vcpu_chunks, c->nvcpus,
-                     sizeof(struct vcpu_ent));
-    if (!rc)
-        rc = vcpu__policy_grow_vcpus(c);
-    if (!rc)
-        rc = vm_push_vcpu(ve, c->nvcpus);
-    if (rc)
-        return leave(c, rc);
-    vcpu_id_t v = c->nvcpus++;
-    struct vcpu_ent *e = vcpu_at(c, v);
-    memset(e, 0, sizeof *e);
-    e->id = v;
-    e->vm = vm;
-    e->index = ve->ntotal - 1;
-    e->pcpu = e->target = VCPU_NONE;
-    e->since = c->now;
-    e->state = VP_VCPU_NEW;
-    c->nstate[VP_VCPU_NEW]++;
-    e->st.abi = VCPU_CORE_ABI;
-    if (c->pol.ops->vcpu_add) {
-        c->in_callback = true;
-        c->pol.ops->vcpu_add(CTX(c), v);
-        c->in_callback = false;
-    }
-    *out = v;
-    return leave(c, 0);
+    return leave(c, vcpu_add_locked(c, vm, out));
 }
 
 int vcpu_core_vcpu_set_prio(vcpu_core_t *c, vcpu_id_t v, int prio)
@@ -804,6 +824,85 @@ int vcpu_core_vcpu_set_prio(vcpu_core_t *c, vcpu_id_t v, int prio)
         return rc;
     vcpu_at(c, v)->prio = prio;
     return leave(c, 0);
+}
+
+/* ---- several steps under one lock (core_batch.h) ----------------------- */
+
+/* Between two steps of one batch call: what leave() does between two
+ * calls, except the check, which runs once at the end. */
+static void between(struct vcpu_core *c)
+{
+    if (c->aborted)
+        fall_back(c);
+}
+
+int vcpu__core_stop_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
+                         unsigned why, vcpu_id_t *out_v, uint64_t *out_slice_ns)
+{
+    if (!out_v || !out_slice_ns)
+        return VCPU_EINVAL;
+    *out_v = VCPU_NONE;
+    *out_slice_ns = 0;
+    if (why != VCPU_STOP_YIELD && why != VCPU_STOP_BLOCK &&
+        why != VCPU_STOP_EXIT)
+        return VCPU_EINVAL;
+    int rc = bad_vcpu(c, v);
+    if (rc)
+        return rc;
+    if ((rc = enter(c, now)))
+        return rc;
+    struct vcpu_ent *e = vcpu_at(c, v);
+    if (e->state != VP_VCPU_RUNNING)
+        return leave(c, VCPU_ESTATE);
+    vcpu_pcpu_t p = e->pcpu;
+    stop_curr(c, p, why);
+    between(c);
+    return leave(c, pick_locked(c, p, out_v, out_slice_ns));
+}
+
+int vcpu__core_vcpu_add_n(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
+                          unsigned n, vcpu_id_t *first)
+{
+    if (!first || !n)
+        return VCPU_EINVAL;
+    *first = VCPU_NONE;
+    if (vm >= c->nvms)
+        return VCPU_ESRCH;
+    int rc = enter(c, now);
+    if (rc)
+        return rc;
+    vcpu_id_t v0 = c->nvcpus, v;
+    unsigned i;
+    for (i = 0; i < n && !rc; i++) {
+        rc = vcpu_add_locked(c, vm, &v);
+        between(c);
+    }
+    if (rc) {
+        for (v = v0; v < c->nvcpus; v++) {
+            remove_vcpu(c, v);
+            between(c);
+        }
+        return leave(c, rc);
+    }
+    *first = v0;
+    return leave(c, 0);
+}
+
+int vcpu__core_wake_n(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t first,
+                      unsigned n)
+{
+    if (first >= c->nvcpus || n > c->nvcpus - first)
+        return VCPU_ESRCH;
+    int rc = enter(c, now);
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < n; i++) {
+        int r = wake_locked(c, first + i);
+        if (r && !rc)
+            rc = r;
+        between(c);
+    }
+    return leave(c, rc);
 }
 
 /* ---- create / destroy -------------------------------------------------- */

@@ -22,9 +22,17 @@ void vcpu__assert_fail(const char *expr, const char *file, int line)
 enum { SUSP_POLICY = 1u << 0, SUSP_OPERATOR = 1u << 1 };
 
 /* Items per chunk of the vCPU and VM tables: chunks keep addresses stable
- * (DSQ links point into them) while the tables grow. */
-#define CHUNK_SHIFT 10
+ * (DSQ links point into them) while the tables grow. Small, so that a host
+ * of a simulation with 128 vCPUs does not hold room for a thousand; the
+ * chunk directories grow by doubling (vcpu__chunk_dir). */
+#define CHUNK_SHIFT 4
 #define CHUNK_SIZE (1u << CHUNK_SHIFT)
+
+/* Counters of one vCPU (struct vcpu_vcpu_stats less what is derived). */
+struct vcpu_counters {
+    uint64_t run_ns, work_ns, wait_ns, blocked_ns, suspended_ns;
+    uint64_t nr_runs, nr_migrations, nr_preemptions, nr_suspends;
+};
 
 struct dsq;
 
@@ -33,21 +41,22 @@ struct vcpu_ent {
         TAILQ_ENTRY(vcpu_ent) link; /* FIFO and local DSQs */
         RB_ENTRY(vcpu_ent) rb;      /* PRIQ DSQs */
     } q;
-    struct dsq *dsq;     /* NULL when queued nowhere */
-    uint64_t key;        /* PRIQ key */
-    uint64_t seq;        /* insertion order: ties and determinism */
-    uint64_t slice_ns;   /* slice of the next (or current) run */
-    vcpu_time_t since;   /* last state change, for the time buckets */
-    vcpu_time_t acct_ns; /* running: accounted up to here */
+    struct dsq *dsq;   /* NULL when queued nowhere */
+    uint64_t key;      /* PRIQ key */
+    uint64_t seq;      /* insertion order: ties and determinism */
+    uint64_t slice_ns; /* slice of the next (or current) run */
+    /* Last state change, for the time buckets; while RUNNING, the time its
+     * run is accounted up to (a RUNNING vCPU has no bucket); once EXITED,
+     * the time of exit. */
+    vcpu_time_t since;
     vcpu_id_t id;
-    vcpu_vm_t vm;
-    unsigned index;     /* within its VM */
+    vcpu_vm_t vm;       /* (its index in the VM: vp_vcpu_index) */
     vcpu_pcpu_t pcpu;   /* current or last pCPU */
     vcpu_pcpu_t target; /* select_pcpu's answer at the last wake-up */
     int prio;
     uint8_t state; /* enum vp_vcpu_state */
     uint8_t susp;  /* SUSP_* bits */
-    struct vcpu_vcpu_stats st;
+    struct vcpu_counters st;
 };
 
 TAILQ_HEAD(vcpu_list, vcpu_ent);
@@ -173,8 +182,22 @@ static inline bool vm_allows(const struct vcpu_core *c, vcpu_vm_t vm,
 }
 
 /* core.c */
-void vcpu__emit(struct vcpu_core *c, unsigned event, vcpu_pcpu_t p, vcpu_id_t v,
-                int64_t arg);
+/* Room in a chunk directory for chunk number @k: it grows by doubling.
+ * Return the directory (moved, maybe) or NULL (out of memory). */
+void *vcpu__chunk_dir(void *dir, unsigned k);
+void vcpu__emit_rec(struct vcpu_core *c, unsigned event, vcpu_pcpu_t p,
+                    vcpu_id_t v, int64_t arg);
+/* A trace record, built only when the checker's ring or env.trace wants
+ * it: most are not, and this runs several times per core call. */
+static inline void vcpu__emit(struct vcpu_core *c, unsigned event,
+                              vcpu_pcpu_t p, vcpu_id_t v, int64_t arg)
+{
+    if (!c->check && !(c->trace_mask & ((uint64_t)1 << event))) {
+        c->nr_events++;
+        return;
+    }
+    vcpu__emit_rec(c, event, p, v, arg);
+}
 void vcpu__logf(struct vcpu_core *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void vcpu__enqueue(struct vcpu_core *c, vcpu_id_t v, unsigned flags);

@@ -145,7 +145,7 @@ static int grow_data(char ***tab, unsigned n, size_t size)
     if (!size || n % CHUNK_SIZE)
         return 0;
     unsigned chunk = n / CHUNK_SIZE;
-    char **t = realloc(*tab, (chunk + 1) * sizeof *t);
+    char **t = vcpu__chunk_dir(*tab, chunk);
     if (!t)
         return VCPU_ENOMEM;
     *tab = t;

@@ -118,14 +118,26 @@ int vcpu_core_vcpu_stats(const vcpu_core_t *c, vcpu_id_t v,
         return VCPU_ESRCH;
     }
     const struct vcpu_ent *e = vcpu_at(c, v);
-    *out = e->st;
-    out->state = e->state;
+    const struct vcpu_counters *s = &e->st;
+    *out = (struct vcpu_vcpu_stats){
+        .abi = VCPU_CORE_ABI,
+        .state = e->state,
+        .run_ns = s->run_ns,
+        .work_ns = s->work_ns,
+        .wait_ns = s->wait_ns,
+        .blocked_ns = s->blocked_ns,
+        .suspended_ns = s->suspended_ns,
+        .nr_runs = s->nr_runs,
+        .nr_migrations = s->nr_migrations,
+        .nr_preemptions = s->nr_preemptions,
+        .nr_suspends = s->nr_suspends,
+        .exit_ns = e->state == VP_VCPU_EXITED ? e->since : 0,
+    };
     uint64_t d = c->now - e->since;
     switch (e->state) {
     case VP_VCPU_RUNNING:
         out->run_ns = vcpu__run_so_far(c, e);
-        out->work_ns += (c->now - e->acct_ns) * c->pcpus[e->pcpu].speed /
-                        VCPU_SPEED_NOMINAL;
+        out->work_ns += d * c->pcpus[e->pcpu].speed / VCPU_SPEED_NOMINAL;
         break;
     case VP_VCPU_RUNNABLE:
         out->wait_ns += d;
@@ -158,7 +170,7 @@ int vcpu_core_pcpu_stats(const vcpu_core_t *c, vcpu_pcpu_t p,
     if (pc->state == VP_PCPU_ONLINE)
         out->online_ns += c->now - pc->online_since;
     if (pc->curr != VCPU_NONE)
-        out->busy_ns += c->now - vcpu_at(c, pc->curr)->acct_ns;
+        out->busy_ns += c->now - vcpu_at(c, pc->curr)->since;
     rd_unlock(c);
     return 0;
 }

@@ -341,9 +341,20 @@ vcpu_vm_t vp_vcpu_vm(const vp_ctx_t *ctx, vcpu_id_t v)
     return vcpu_at(CC(ctx), v)->vm;
 }
 
+/* Found, not stored: the VM's ids are in creation order, so ascending, and
+ * four bytes less per vCPU is worth a binary search in a rare query. */
 unsigned vp_vcpu_index(const vp_ctx_t *ctx, vcpu_id_t v)
 {
-    return vcpu_at(CC(ctx), v)->index;
+    const struct vm_ent *vm = vm_at(CC(ctx), vcpu_at(CC(ctx), v)->vm);
+    unsigned lo = 0, hi = vm->ntotal;
+    while (hi - lo > 1) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (vm->vcpus[mid] <= v)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 vcpu_pcpu_t vp_vcpu_pcpu(const vp_ctx_t *ctx, vcpu_id_t v)
@@ -367,8 +378,7 @@ uint64_t vp_vcpu_work(const vp_ctx_t *ctx, vcpu_id_t v)
     const struct vcpu_ent *e = vcpu_at(c, v);
     uint64_t w = e->st.work_ns;
     if (e->state == VP_VCPU_RUNNING)
-        w += (c->now - e->acct_ns) * c->pcpus[e->pcpu].speed /
-             VCPU_SPEED_NOMINAL;
+        w += (c->now - e->since) * c->pcpus[e->pcpu].speed / VCPU_SPEED_NOMINAL;
     return w;
 }
 

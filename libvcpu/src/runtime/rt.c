@@ -11,6 +11,8 @@
 #include <hwloc.h>
 #include <urcu-bp.h>
 
+#include "core/core_batch.h"
+#include "mutex_spin.h"
 #include "rt_internal.h"
 
 #define DEFAULT_SLICE_NS 1000000ull
@@ -61,18 +63,32 @@ static const struct vcpu_core_env rt_env = {
 
 /* ---- wake-up protocol ------------------------------------------------------ */
 
-/* Make @v runnable. If it has not finished blocking yet (its worker has not
- * told the core), leave a note the worker will honour. */
+/*
+ * Make @v runnable. v->wstate is BLOCKED only once its worker has told the
+ * core that @v blocked; the waker that moves it back to NONE (one CAS wins)
+ * tells the core @v woke. Otherwise @v is running or on its way to block:
+ * leave a note (PENDING) its worker honours when it blocks (worker.c,
+ * finish_block), or that makes its next block return at once (a spurious
+ * wake-up: blocking primitives re-check their condition).
+ *
+ * @v may be stale: a waker that popped it from a wait queue can lose a
+ * race with a spurious wake-up, and @v exit and its object be reused. That
+ * stays a spurious wake-up of the new vCPU: v->rt never changes, wstate is
+ * atomic, and v->id is read only after a CAS that found the vCPU BLOCKED,
+ * which it cannot leave (nor exit) before this wakes it.
+ */
 void vcpu__rt_wake(struct rt_vcpu *v)
 {
-    pthread_mutex_lock(&v->wlock);
-    if (v->blocked) {
-        v->blocked = false;
-        vcpu_core_wake(v->rt->core, vcpu__rt_now(v->rt), v->id);
-    } else {
-        v->wake_pending = true;
+    int s = atomic_load(&v->wstate);
+    for (;;) {
+        if (s == WS_PENDING)
+            return;
+        int to = s == WS_BLOCKED ? WS_NONE : WS_PENDING;
+        if (atomic_compare_exchange_weak(&v->wstate, &s, to))
+            break;
     }
-    pthread_mutex_unlock(&v->wlock);
+    if (s == WS_BLOCKED)
+        vcpu_core_wake(v->rt->core, vcpu__rt_now(v->rt), v->id);
 }
 
 /* ---- topology and workers ---------------------------------------------------- */
@@ -164,6 +180,12 @@ static int resolve_policy(struct vcpu_rt *rt)
 
 static int make_core(struct vcpu_rt *rt)
 {
+    /* Without a trace ring the callback only follows RUN and STOP (the
+     * placement map): spare the core building the other records. */
+    struct vcpu_core_env env = rt_env;
+    if (!(rt->attr.flags & VCPU_RT_TRACE))
+        env.trace_mask = (uint64_t)1 << VCPU_TRACE_RUN | (uint64_t)1
+                                                             << VCPU_TRACE_STOP;
     struct vcpu_core_attr a = {
         .abi = VCPU_CORE_ABI,
         .topo = rt->topo,
@@ -171,7 +193,7 @@ static int make_core(struct vcpu_rt *rt)
         .policy_args = rt->attr.policy_args,
         .seed = rt->attr.seed,
         .slice_ns = rt->attr.slice_ns,
-        .env = &rt_env,
+        .env = &env,
         .env_arg = rt,
         .flags = VCPU_CORE_THREADSAFE |
                  (rt->attr.flags & VCPU_RT_CHECK ? VCPU_CORE_CHECK : 0),
@@ -211,6 +233,7 @@ int vcpu_rt_create(const struct vcpu_rt_attr *attr, vcpu_rt_t **out)
         rt->attr.max_vcpus = DEFAULT_MAX_VCPUS;
     rt->t0 = vcpu__rt_now(rt); /* t0 is 0 here: the raw clock */
     pthread_mutex_init(&rt->vlock, NULL);
+    pthread_mutex_init(&rt->flock, NULL);
     pthread_cond_init(&rt->vcond, NULL);
     pthread_mutex_init(&rt->tlock, NULL);
     pthread_condattr_t ca; /* sleep deadlines are CLOCK_MONOTONIC */
@@ -323,11 +346,22 @@ static void free_vcpus(struct vcpu_rt *rt)
             if (!v)
                 continue;
             vcpu__ctx_fini(&v->ctx);
-            pthread_mutex_destroy(&v->wlock);
             free(v);
         }
         free(rt->chunks[c]);
     }
+    /* exited ones: their contexts are finished; the pool unmaps stacks */
+    for (struct rt_vcpu *v = rt->free_vcpus, *n; v; v = n) {
+        n = v->fnext;
+        free(v);
+    }
+    for (unsigned p = 0; rt->w && p < rt->nw; p++)
+        for (struct rt_vcpu *v = rt->w[p].stash, *n; v; v = n) {
+            n = v->fnext;
+            free(v);
+        }
+    for (unsigned vm = 0; vm < rt->nvms_cap; vm++)
+        free(rt->vms[vm]);
 }
 
 void vcpu_rt_destroy(vcpu_rt_t *rt)
@@ -354,6 +388,7 @@ void vcpu_rt_destroy(vcpu_rt_t *rt)
     vcpu_policy_close(rt->old_lib);
     vcpu_topo_unref(rt->topo);
     pthread_mutex_destroy(&rt->vlock);
+    pthread_mutex_destroy(&rt->flock);
     pthread_cond_destroy(&rt->vcond);
     pthread_mutex_destroy(&rt->tlock);
     pthread_cond_destroy(&rt->tcond);
@@ -372,57 +407,155 @@ unsigned vcpu_rt_npcpus(const vcpu_rt_t *rt)
 
 /* ---- VMs ----------------------------------------------------------------- */
 
-static int vm_slot(struct vcpu_rt *rt, vcpu_vm_t vm)
+static int vm_slot(struct vcpu_rt *rt, vcpu_vm_t vm, struct rt_vm **out)
 {
     if (vm >= rt->nvms_cap) {
         unsigned cap = rt->nvms_cap ? rt->nvms_cap : 16;
         while (cap <= vm)
             cap *= 2;
-        struct rt_vm *t = realloc(rt->vms, cap * sizeof *t);
+        struct rt_vm **t = realloc(rt->vms, cap * sizeof *t);
         if (!t)
             return VCPU_ENOMEM;
         memset(t + rt->nvms_cap, 0, (cap - rt->nvms_cap) * sizeof *t);
         rt->vms = t;
         rt->nvms_cap = cap;
     }
-    rt->vms[vm].used = true;
+    if (!(*out = calloc(1, sizeof **out)))
+        return VCPU_ENOMEM;
+    rt->vms[vm] = *out;
     return 0;
 }
 
-static int new_vcpu(struct vcpu_rt *rt, vcpu_vm_t vm, unsigned index,
-                    vcpu_entry_fn entry, void *arg)
+/* Give a list (through fnext) of vCPU objects, contexts finished, back for
+ * reuse; each keeps its stack. */
+static void objs_give(struct vcpu_rt *rt, struct rt_vcpu *head)
 {
-    struct rt_vcpu *v = calloc(1, sizeof *v);
-    if (!v)
-        return VCPU_ENOMEM;
-    int rc = vcpu__stack_get(rt->stacks, &v->stack);
-    if (rc) {
-        free(v);
-        return rc;
+    if (!head)
+        return;
+    struct rt_vcpu *last = head;
+    while (last->fnext)
+        last = last->fnext;
+    vcpu__mutex_lock(&rt->flock);
+    last->fnext = rt->free_vcpus;
+    rt->free_vcpus = head;
+    pthread_mutex_unlock(&rt->flock);
+}
+
+/* Move up to @n objects from the list @from to **@tail; return how many. */
+static unsigned list_take(struct rt_vcpu **from, unsigned n,
+                          struct rt_vcpu ***tail)
+{
+    unsigned k = 0;
+    for (; k < n && *from; k++) {
+        **tail = *from;
+        *from = (*from)->fnext;
+        *tail = &(**tail)->fnext;
     }
-    v->rt = rt;
+    return k;
+}
+
+/* A worker's stash holds at most this many; past it, half goes back to
+ * the shared list (a thread that makes VMs draws from there). */
+#define STASH_MAX 256u
+
+/* @n vCPU objects with stacks, as a list through fnext: reused ones first
+ * (warm, and no allocation): the stash of the worker we run on (a vCPU
+ * making a VM; preemption is off, so it stays there), the shared list,
+ * then new ones. */
+static int objs_take(struct vcpu_rt *rt, unsigned n, struct rt_vcpu **out)
+{
+    struct rt_vcpu *head = NULL, **tail = &head;
+    unsigned k = 0;
+    struct rt_worker *w = vcpu__tls_worker;
+    if (w && w->rt == rt) {
+        k = list_take(&w->stash, n, &tail);
+        w->nstash -= k;
+    }
+    if (k < n) {
+        vcpu__mutex_lock(&rt->flock);
+        k += list_take(&rt->free_vcpus, n - k, &tail);
+        pthread_mutex_unlock(&rt->flock);
+    }
+    int rc = 0;
+    for (; k < n && !rc; k++) {
+        struct rt_vcpu *v = calloc(1, sizeof *v);
+        if (!v || (rc = vcpu__stack_get(rt->stacks, &v->stack))) {
+            free(v);
+            rc = rc ? rc : VCPU_ENOMEM;
+            break;
+        }
+        v->rt = rt; /* for good: a stale waker may read it (vcpu__rt_wake) */
+        *tail = v;
+        tail = &v->fnext;
+    }
+    *tail = NULL;
+    if (rc) {
+        objs_give(rt, head);
+        head = NULL;
+    }
+    *out = head;
+    return rc;
+}
+
+/* Room in the vCPU table for ids @first .. @first + @n - 1. */
+static int table_room(struct vcpu_rt *rt, vcpu_id_t first, unsigned n)
+{
+    for (unsigned c = first / RT_CHUNK; c <= (first + n - 1) / RT_CHUNK; c++) {
+        if (c >= 64)
+            return VCPU_ENOSPC;
+        if (!rt->chunks[c] &&
+            !(rt->chunks[c] = calloc(RT_CHUNK, sizeof *rt->chunks[c])))
+            return VCPU_ENOMEM;
+    }
+    return 0;
+}
+
+static void vcpu_init(struct rt_vcpu *v, vcpu_id_t id, vcpu_vm_t vm,
+                      struct rt_vm *vmp, unsigned index, vcpu_entry_fn entry,
+                      void *arg)
+{
+    struct vcpu_rt *rt = v->rt;
+    v->id = id;
     v->vm = vm;
+    v->vmp = vmp;
     v->index = index;
     v->entry = entry;
     v->arg = arg;
-    pthread_mutex_init(&v->wlock, NULL);
+    atomic_store_explicit(&v->worker, NULL, memory_order_relaxed);
+    v->action = ACT_NONE;
+    atomic_store(&v->wstate, WS_NONE); /* a stale waker may CAS it */
+    v->preempt_off = 0;
+    v->wnext = NULL;
+    v->queued = false;
+    v->fnext = NULL;
     vcpu__ctx_make(&v->ctx, v->stack, vcpu__stack_pool_stack_size(rt->stacks),
                    vcpu__guest_entry, v);
-    rc = vcpu_core_vcpu_add(rt->core, vcpu__rt_now(rt), vm, &v->id);
-    unsigned c = v->id / RT_CHUNK;
-    if (!rc && c >= 64)
-        rc = VCPU_ENOSPC;
-    if (!rc && !rt->chunks[c] &&
-        !(rt->chunks[c] = calloc(RT_CHUNK, sizeof *rt->chunks[c])))
-        rc = VCPU_ENOMEM;
+    rt->chunks[id / RT_CHUNK][id % RT_CHUNK] = v;
+}
+
+/* The VM, its vCPUs in the core and their objects, under rt.vlock: one
+ * core call for the VM, one for all its vCPUs. On failure nothing runs:
+ * what the core made is exited again. */
+static int vm_make(struct vcpu_rt *rt, const struct vcpu_vm_attr *a, unsigned n,
+                   uint64_t now, vcpu_vm_t *vm, vcpu_id_t *first,
+                   struct rt_vm **out)
+{
+    struct rt_vm *vmp = NULL;
+    int rc = vcpu_core_vm_add(rt->core, now, a, vm);
+    if (!rc)
+        rc = vm_slot(rt, *vm, &vmp);
+    if (!rc)
+        rc = vcpu__core_vcpu_add_n(rt->core, now, *vm, n, first);
+    if (!rc && (rc = table_room(rt, *first, n)))
+        for (unsigned i = 0; i < n; i++)
+            vcpu_core_exit(rt->core, now, *first + i);
     if (rc) {
-        vcpu__ctx_fini(&v->ctx);
-        vcpu__stack_put(rt->stacks, v->stack);
-        pthread_mutex_destroy(&v->wlock);
-        free(v);
+        if (vmp) /* joiners do not wait for vCPUs that never ran */
+            vmp->done = true;
         return rc;
     }
-    rt->chunks[c][v->id % RT_CHUNK] = v;
+    atomic_init(&vmp->alive, n);
+    *out = vmp;
     return 0;
 }
 
@@ -438,29 +571,29 @@ static int vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
     struct vcpu_vm_attr a = attr ? *attr : (struct vcpu_vm_attr){0};
     a.abi = VCPU_CORE_ABI;
     a.nvcpus_hint = nvcpus;
-    pthread_mutex_lock(&rt->vlock);
-    vcpu_vm_t vm;
-    int rc = vcpu_core_vm_add(rt->core, vcpu__rt_now(rt), &a, &vm);
-    if (!rc)
-        rc = vm_slot(rt, vm);
+    struct rt_vcpu *objs;
+    int rc = objs_take(rt, nvcpus, &objs);
+    if (rc)
+        return rc;
+    uint64_t now = vcpu__rt_now(rt);
+    vcpu_vm_t vm = VCPU_NONE;
     vcpu_id_t first = VCPU_NONE;
-    for (unsigned i = 0; !rc && i < nvcpus; i++) {
-        rc = new_vcpu(rt, vm, i, entry, arg);
-        if (!rc && i == 0)
-            first = vcpu_core_nvcpus(rt->core) - 1;
-    }
-    if (rc) { /* nothing ran: undo what was made */
-        for (vcpu_id_t v = first;
-             v != VCPU_NONE && v < vcpu_core_nvcpus(rt->core); v++)
-            vcpu_core_exit(rt->core, vcpu__rt_now(rt), v);
+    struct rt_vm *vmp = NULL;
+    pthread_mutex_lock(&rt->vlock);
+    rc = vm_make(rt, &a, nvcpus, now, &vm, &first, &vmp);
+    if (rc) {
         pthread_mutex_unlock(&rt->vlock);
+        objs_give(rt, objs);
         return rc;
     }
-    rt->vms[vm].alive = nvcpus;
+    unsigned i = 0;
+    for (struct rt_vcpu *v = objs, *next; v; v = next, i++) {
+        next = v->fnext;
+        vcpu_init(v, first + i, vm, vmp, i, entry, arg);
+    }
     atomic_fetch_add(&rt->alive, nvcpus);
     pthread_mutex_unlock(&rt->vlock);
-    for (unsigned i = 0; i < nvcpus; i++)
-        vcpu_core_wake(rt->core, vcpu__rt_now(rt), first + i);
+    vcpu__core_wake_n(rt->core, now, first, nvcpus);
     *out = vm;
     return 0;
 }
@@ -478,16 +611,35 @@ int vcpu_rt_vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
     return rc;
 }
 
-/* Called by the worker that ran @v's exit. */
-void vcpu__rt_vcpu_done(struct rt_vcpu *v)
+/* Called by the worker that ran @v's exit, once the core knows and @v's
+ * context is finished: @v's object goes back for reuse, then its VM's
+ * count. The last vCPU of a VM removes it and wakes the joiners; the
+ * runtime's count drops before they can look (vcpu_rt_stop after join). */
+void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now)
 {
     struct vcpu_rt *rt = v->rt;
-    pthread_mutex_lock(&rt->vlock);
-    if (--rt->vms[v->vm].alive == 0) {
-        vcpu_core_vm_remove(rt->core, vcpu__rt_now(rt), v->vm);
-        pthread_cond_broadcast(&rt->vcond);
+    struct rt_vm *vmp = v->vmp;
+    vcpu_vm_t vm = v->vm;
+    rt->chunks[v->id / RT_CHUNK][v->id % RT_CHUNK] = NULL;
+    v->fnext = w->stash;
+    w->stash = v;
+    if (++w->nstash > STASH_MAX) {
+        struct rt_vcpu *cut = w->stash;
+        for (unsigned i = 1; i < STASH_MAX / 2; i++)
+            cut = cut->fnext;
+        objs_give(rt, cut->fnext);
+        cut->fnext = NULL;
+        w->nstash = STASH_MAX / 2;
     }
+    if (atomic_fetch_sub(&vmp->alive, 1) != 1) {
+        atomic_fetch_sub(&rt->alive, 1);
+        return;
+    }
+    vcpu__mutex_lock(&rt->vlock);
+    vcpu_core_vm_remove(rt->core, now, vm);
+    vmp->done = true;
     atomic_fetch_sub(&rt->alive, 1);
+    pthread_cond_broadcast(&rt->vcond);
     pthread_mutex_unlock(&rt->vlock);
 }
 
@@ -499,11 +651,12 @@ int vcpu_rt_vm_join(vcpu_rt_t *rt, vcpu_vm_t vm)
     if (self && self->vm == vm)
         return VCPU_EDEADLK;
     pthread_mutex_lock(&rt->vlock);
-    if (vm >= rt->nvms_cap || !rt->vms[vm].used) {
+    struct rt_vm *vmp = vm < rt->nvms_cap ? rt->vms[vm] : NULL;
+    if (!vmp) {
         pthread_mutex_unlock(&rt->vlock);
         return VCPU_ESRCH;
     }
-    while (rt->vms[vm].alive)
+    while (!vmp->done)
         pthread_cond_wait(&rt->vcond, &rt->vlock);
     pthread_mutex_unlock(&rt->vlock);
     return 0;

@@ -9,12 +9,17 @@
  *                   core's lock orders the hand-over: a vCPU is picked only
  *                   after the call that made it RUNNABLE returned, which is
  *                   after its context was saved)
- *   rt_vcpu.blocked, wake_pending   rt_vcpu.wlock (taken before the core's)
+ *   rt_vcpu.wstate  atomic (CAS): the wake-up protocol (rt.c)
  *   rt_worker.want, speed, preempt_req   atomics, any thread
  *   rt_worker.curr  its worker; other threads read it only as a hint
  *   vcpus table     chunk pointers preallocated; a slot is written before
- *                   the vCPU is first woken (core lock orders it)
- *   vms table       rt.vlock
+ *                   the vCPU is first woken (core lock orders it), and
+ *                   cleared by the worker that ran its exit
+ *   free vCPUs      rt.flock (exited rt_vcpus, with their stacks, reused);
+ *                   a worker's own stash: that worker's thread only (its
+ *                   scheduler, or a vCPU on it making a VM)
+ *   vms table       rt.vlock; an rt_vm itself stays put (its vCPUs point
+ *                   to it): alive is atomic, removed under rt.vlock
  *   sleepers heap   rt.tlock
  *   trace rings     written only under the core's lock (env.trace)
  *   placement       RCU (urcu-bp): readers lock-free from any thread
@@ -51,6 +56,10 @@ enum rt_action {
 };
 
 struct rt_worker;
+struct rt_vm;
+
+/* rt_vcpu.wstate: where a vCPU stands in the wake-up protocol (rt.c). */
+enum { WS_NONE = 0, WS_PENDING, WS_BLOCKED };
 
 struct rt_vcpu {
     struct vcpu__ctx ctx;
@@ -58,16 +67,17 @@ struct rt_vcpu {
     struct vcpu_rt *rt;
     vcpu_id_t id;
     vcpu_vm_t vm;
+    struct rt_vm *vmp;
     unsigned index;
     vcpu_entry_fn entry;
     void *arg;
     struct rt_worker *_Atomic worker; /* where it runs (or last ran) */
     int action;                       /* why it switched out */
-    pthread_mutex_t wlock;
-    bool blocked, wake_pending;
-    int preempt_off;       /* vcpu_preempt_disable depth */
-    struct rt_vcpu *wnext; /* wait-queue link (mutex, cond) */
-    bool queued;           /* on a wait queue */
+    _Atomic int wstate;               /* WS_*: a wake-up may be pending */
+    int preempt_off;                  /* vcpu_preempt_disable depth */
+    struct rt_vcpu *wnext;            /* wait-queue link (mutex, cond) */
+    bool queued;                      /* on a wait queue */
+    struct rt_vcpu *fnext;            /* free list link, once exited */
 };
 
 struct rt_ring {
@@ -87,6 +97,7 @@ struct rt_worker {
     struct vcpu__ctx sched; /* the worker's own context */
     struct rt_vcpu *curr;
     _Atomic uint32_t wake_word; /* futex: bumped by kicks */
+    _Atomic bool sleeping;      /* in FUTEX_WAIT on wake_word (or about to) */
     _Atomic bool preempt_req;   /* the core asked to preempt */
     _Atomic int want;           /* WANT_*: online/offline requests */
     _Atomic uint32_t speed;     /* thousandths; duty cycling */
@@ -97,6 +108,8 @@ struct rt_worker {
     timer_t timer;
     bool has_timer;
     struct rt_ring ring;
+    struct rt_vcpu *stash; /* exited here, reusable without rt.flock */
+    unsigned nstash;
     /* steal accounting (monitor) */
     _Atomic uint64_t busy_wall_ns;
 };
@@ -104,8 +117,8 @@ struct rt_worker {
 enum { WANT_NONE = 0, WANT_OFFLINE, WANT_ONLINE };
 
 struct rt_vm {
-    unsigned alive;
-    bool used;
+    _Atomic unsigned alive;
+    bool done; /* rt.vlock: no vCPU left to run (the last one removed it) */
 };
 
 struct rt_sleeper {
@@ -136,8 +149,10 @@ struct vcpu_rt {
     _Atomic unsigned alive;      /* vCPUs not exited */
     pthread_mutex_t vlock;
     pthread_cond_t vcond; /* a VM finished */
-    struct rt_vm *vms;
+    struct rt_vm **vms;   /* by VM id; NULL: not made by the runtime */
     unsigned nvms_cap;
+    pthread_mutex_t flock;
+    struct rt_vcpu *free_vcpus; /* exited, reusable (their stacks kept) */
     bool started, stopping;
     _Atomic bool stop_now;
     uint64_t t0; /* CLOCK_MONOTONIC at create */
@@ -163,7 +178,7 @@ struct vcpu_rt {
 uint64_t vcpu__rt_now(const struct vcpu_rt *rt);
 struct rt_vcpu *vcpu__rt_vcpu(struct vcpu_rt *rt, vcpu_id_t v);
 void vcpu__rt_wake(struct rt_vcpu *v);
-void vcpu__rt_vcpu_done(struct rt_vcpu *v);
+void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now);
 
 /* worker.c */
 void *vcpu__worker_main(void *arg);

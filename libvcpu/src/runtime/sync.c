@@ -169,29 +169,21 @@ void vcpu_cond_wait(vcpu_cond_t *c, vcpu_mutex_t *m)
     vcpu_preempt_enable();
 }
 
+/* Wake under the queue's lock: a waiter woken spuriously may queue itself
+ * again at once, which rewrites its link; walking a popped list after
+ * unlocking could then lose the rest. (Lock order: queue, then core.) */
 VCPU__GUEST_TEXT
 static void cond_wake(vcpu_cond_t *c, bool all)
 {
     vcpu_preempt_disable();
     pthread_mutex_lock(&c->lk);
-    struct wait_queue woken = {0};
     struct rt_vcpu *v;
     while ((v = wq_pop(&c->q))) {
-        v->wnext = NULL;
-        if (woken.tail)
-            woken.tail->wnext = v;
-        else
-            woken.head = v;
-        woken.tail = v;
+        vcpu__rt_wake(v);
         if (!all)
             break;
     }
     pthread_mutex_unlock(&c->lk);
-    for (v = woken.head; v;) {
-        struct rt_vcpu *next = v->wnext;
-        vcpu__rt_wake(v);
-        v = next;
-    }
     vcpu_preempt_enable();
 }
 
@@ -252,12 +244,10 @@ bool vcpu_barrier_wait(vcpu_barrier_t *b)
     if (++b->arrived == b->count) {
         b->arrived = 0;
         atomic_store(&b->generation, gen + 1);
-        struct wait_queue all = b->q;
-        b->q = (struct wait_queue){0};
-        pthread_mutex_unlock(&b->lk);
         struct rt_vcpu *v;
-        while ((v = wq_pop(&all)))
+        while ((v = wq_pop(&b->q))) /* under the lock, as cond_wake */
             vcpu__rt_wake(v);
+        pthread_mutex_unlock(&b->lk);
         vcpu_preempt_enable();
         return true;
     }

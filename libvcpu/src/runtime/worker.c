@@ -15,6 +15,7 @@
 
 #include <hwloc.h>
 
+#include "core/core_batch.h"
 #include "rt_internal.h"
 
 __thread struct rt_worker *vcpu__tls_worker;
@@ -27,10 +28,19 @@ static long futex(_Atomic uint32_t *addr, int op, uint32_t val,
     return syscall(SYS_futex, (uint32_t *)addr, op, val, ts, NULL, 0);
 }
 
+/* A worker that kicks itself needs nothing: it is between two picks (or
+ * running the vCPU that asked, whose pCPU is then busy), and goes back to
+ * vcpu_core_pick before it next waits. Others: bump the word; a system
+ * call only when the worker sleeps on it. The seq_cst pair (bump, then
+ * read sleeping; set sleeping, then read the word) means one side always
+ * sees the other: no lost wake-up. */
 void vcpu__worker_kick(struct rt_worker *w)
 {
-    atomic_fetch_add_explicit(&w->wake_word, 1, memory_order_release);
-    futex(&w->wake_word, FUTEX_WAKE_PRIVATE, 1, NULL);
+    if (vcpu__tls_worker == w)
+        return;
+    atomic_fetch_add(&w->wake_word, 1);
+    if (atomic_load(&w->sleeping))
+        futex(&w->wake_word, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
 
 static inline void cpu_relax(void)
@@ -42,19 +52,31 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Spin for the idle window, then sleep until the word moves (a kick). */
-static void idle_wait(struct rt_worker *w, uint32_t seen)
+static bool kicked_or_stopped(struct rt_worker *w, uint32_t seen)
+{
+    return atomic_load_explicit(&w->wake_word, memory_order_acquire) != seen ||
+           atomic_load_explicit(&w->rt->stop_now, memory_order_relaxed);
+}
+
+/* Spin for the idle window, then sleep until the word moves (a kick). The
+ * clock is read once per 64 polls: a poll is a few ns, a read ~25 ns. */
+static void idle_wait(struct rt_worker *w, uint32_t seen, uint64_t now)
 {
     uint64_t spin = w->rt->attr.idle_spin_ns ? w->rt->attr.idle_spin_ns : 50000;
-    uint64_t until = vcpu__rt_now(w->rt) + spin;
-    while (vcpu__rt_now(w->rt) < until) {
-        if (atomic_load_explicit(&w->wake_word, memory_order_acquire) != seen ||
-            atomic_load(&w->rt->stop_now))
-            return;
-        cpu_relax();
+    uint64_t until = now + spin;
+    do {
+        for (int i = 0; i < 64; i++) {
+            if (kicked_or_stopped(w, seen))
+                return;
+            cpu_relax();
+        }
+    } while (vcpu__rt_now(w->rt) < until);
+    atomic_store(&w->sleeping, true);
+    if (!kicked_or_stopped(w, seen)) {
+        struct timespec ts = {0, 100000000}; /* re-check stop every 100 ms */
+        futex(&w->wake_word, FUTEX_WAIT_PRIVATE, seen, &ts);
     }
-    struct timespec ts = {0, 100000000}; /* re-check stop every 100 ms */
-    futex(&w->wake_word, FUTEX_WAIT_PRIVATE, seen, &ts);
+    atomic_store_explicit(&w->sleeping, false, memory_order_relaxed);
 }
 
 /* ---- binding ---------------------------------------------------------------- */
@@ -167,36 +189,69 @@ static void unblock_timer_signal(struct rt_worker *w)
 
 /* ---- running a vCPU -------------------------------------------------------- */
 
-static void finish_block(struct rt_worker *w, struct rt_vcpu *v)
+/* The vCPU a stop call picked to run next (VCPU_NONE: none picked). */
+struct next {
+    vcpu_id_t v;
+    uint64_t slice;
+};
+
+/*
+ * Tell the core @v stopped for @why (yield, block, exit) and, in the same
+ * call, pick what runs next. Not when a request waits (the loop applies it
+ * before it picks) nor on a slowed pCPU (the duty-cycle pause comes before
+ * the next vCPU's run, not inside it).
+ */
+static void stop_vcpu(struct rt_worker *w, struct rt_vcpu *v, unsigned why,
+                      uint64_t now, struct next *nx)
 {
-    struct vcpu_rt *rt = w->rt;
-    pthread_mutex_lock(&v->wlock);
-    vcpu_core_block(rt->core, vcpu__rt_now(rt), v->id);
-    if (v->wake_pending) {
-        v->wake_pending = false;
-        vcpu_core_wake(rt->core, vcpu__rt_now(rt), v->id);
+    vcpu_core_t *c = w->rt->core;
+    if (atomic_load_explicit(&w->want, memory_order_relaxed) == WANT_NONE &&
+        atomic_load_explicit(&w->speed, memory_order_relaxed) >=
+            VCPU_SPEED_NOMINAL) {
+        vcpu__core_stop_pick(c, now, v->id, why, &nx->v, &nx->slice);
+    } else if (why == VCPU_STOP_YIELD) {
+        vcpu_core_yield(c, now, v->id);
+    } else if (why == VCPU_STOP_BLOCK) {
+        vcpu_core_block(c, now, v->id);
     } else {
-        v->blocked = true;
+        vcpu_core_exit(c, now, v->id);
     }
-    pthread_mutex_unlock(&v->wlock);
 }
 
-static void finish_exit(struct rt_worker *w, struct rt_vcpu *v)
+/* The worker's half of the wake-up protocol (vcpu__rt_wake in rt.c): once
+ * the core knows @v blocked, mark it BLOCKED, unless a wake-up came first. */
+static void finish_block(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
+                         struct next *nx)
 {
-    struct vcpu_rt *rt = w->rt;
-    vcpu_core_exit(rt->core, vcpu__rt_now(rt), v->id);
+    vcpu_core_t *c = w->rt->core;
+    if (atomic_load(&v->wstate) == WS_PENDING) {
+        /* woken on its way out: it blocks and wakes at once */
+        atomic_store(&v->wstate, WS_NONE);
+        vcpu_core_block(c, now, v->id);
+        vcpu_core_wake(c, now, v->id);
+        return;
+    }
+    stop_vcpu(w, v, VCPU_STOP_BLOCK, now, nx);
+    int s = WS_NONE;
+    if (!atomic_compare_exchange_strong(&v->wstate, &s, WS_BLOCKED)) {
+        atomic_store(&v->wstate, WS_NONE); /* woken meanwhile */
+        vcpu_core_wake(c, now, v->id);
+    }
+}
+
+static void finish_exit(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
+                        struct next *nx)
+{
+    stop_vcpu(w, v, VCPU_STOP_EXIT, now, nx);
     vcpu__ctx_fini(&v->ctx);
-    vcpu__stack_put(rt->stacks, v->stack);
-    v->stack = NULL;
-    vcpu__rt_vcpu_done(v);
+    vcpu__rt_vcpu_done(w, v, now);
 }
 
 /* The vCPU came back for a preemption: go offline, honour the core's
  * request, or check the slice. True if it keeps the pCPU. */
-static bool finish_preempt(struct rt_worker *w, struct rt_vcpu *v)
+static bool finish_preempt(struct rt_worker *w, struct rt_vcpu *v, uint64_t now)
 {
     struct vcpu_rt *rt = w->rt;
-    uint64_t now = vcpu__rt_now(rt);
     if (atomic_load(&w->want) == WANT_OFFLINE) {
         atomic_store(&w->want, WANT_NONE);
         vcpu_core_pcpu_set_online(rt->core, now, w->p, false);
@@ -215,25 +270,31 @@ static bool finish_preempt(struct rt_worker *w, struct rt_vcpu *v)
     return true;
 }
 
-/* Emulate a slower pCPU: idle for as long as it would have taken longer. */
-static void duty_cycle(struct rt_worker *w, uint64_t ran_ns)
+/* Emulate a slower pCPU: idle for as long as it would have taken longer.
+ * True if it did. */
+static bool duty_cycle(struct rt_worker *w, uint64_t ran_ns)
 {
     uint32_t s = atomic_load(&w->speed);
     if (s >= VCPU_SPEED_NOMINAL || !ran_ns)
-        return;
+        return false;
     uint64_t idle = ran_ns * (VCPU_SPEED_NOMINAL - s) / s;
     struct timespec ts = {(time_t)(idle / 1000000000u),
                           (long)(idle % 1000000000u)};
     while (nanosleep(&ts, &ts) && errno == EINTR)
         ;
+    return true;
 }
 
-static void run_vcpu(struct rt_worker *w, vcpu_id_t id, uint64_t slice)
+/* Run @nx's vCPU, picked at @now, until it stops; return when it stopped
+ * (one clock read per switch: the stop and the next pick share it). On
+ * return @nx holds what the stop call picked next, if anything. */
+static uint64_t run_vcpu(struct rt_worker *w, struct next *nx, uint64_t now)
 {
     struct vcpu_rt *rt = w->rt;
-    struct rt_vcpu *v = vcpu__rt_vcpu(rt, id);
-    uint64_t start = vcpu__rt_now(rt);
-    atomic_store_explicit(&w->slice_end, start + slice, memory_order_relaxed);
+    struct rt_vcpu *v = vcpu__rt_vcpu(rt, nx->v);
+    uint64_t start = now;
+    atomic_store_explicit(&w->slice_end, now + nx->slice, memory_order_relaxed);
+    *nx = (struct next){VCPU_NONE, 0};
     w->curr = v;
     atomic_store_explicit(&v->worker, w, memory_order_release);
     for (;;) {
@@ -241,32 +302,41 @@ static void run_vcpu(struct rt_worker *w, vcpu_id_t id, uint64_t slice)
         vcpu__ctx_switch(&w->sched, &v->ctx);
         if (w->sig_preempted)
             unblock_timer_signal(w);
+        now = vcpu__rt_now(rt);
         if (v->action == ACT_YIELD) {
-            vcpu_core_yield(rt->core, vcpu__rt_now(rt), id);
+            stop_vcpu(w, v, VCPU_STOP_YIELD, now, nx);
         } else if (v->action == ACT_BLOCK) {
-            finish_block(w, v);
+            finish_block(w, v, now, nx);
         } else if (v->action == ACT_EXIT) {
-            finish_exit(w, v);
-        } else if (finish_preempt(w, v)) {
+            finish_exit(w, v, now, nx);
+        } else if (finish_preempt(w, v, now)) {
             continue;
         }
         break;
     }
     w->curr = NULL;
-    uint64_t ran = vcpu__rt_now(rt) - start;
-    atomic_fetch_add(&w->busy_wall_ns, ran);
-    duty_cycle(w, ran);
+    /* only this thread writes it: no read-modify-write needed */
+    atomic_store_explicit(
+        &w->busy_wall_ns,
+        atomic_load_explicit(&w->busy_wall_ns, memory_order_relaxed) +
+            (now - start),
+        memory_order_relaxed);
+    if (duty_cycle(w, now - start))
+        now = vcpu__rt_now(rt);
+    return now;
 }
 
 /* Online/offline requests that reach an idle worker. */
-static void apply_want(struct rt_worker *w)
+static void apply_want(struct rt_worker *w, uint64_t now)
 {
+    if (atomic_load_explicit(&w->want, memory_order_relaxed) == WANT_NONE)
+        return;
     int want = atomic_exchange(&w->want, WANT_NONE);
     if (want == WANT_NONE)
         return;
     bool on = want == WANT_ONLINE;
     if (on != w->online) {
-        vcpu_core_pcpu_set_online(w->rt->core, vcpu__rt_now(w->rt), w->p, on);
+        vcpu_core_pcpu_set_online(w->rt->core, now, w->p, on);
         w->online = on;
     }
     atomic_store(&w->preempt_req, false);
@@ -281,17 +351,21 @@ void *vcpu__worker_main(void *arg)
     bind_worker(w);
     if (rt->attr.flags & VCPU_RT_PREEMPT_TIMER)
         start_timer(w);
-    while (!atomic_load(&rt->stop_now)) {
-        uint32_t seen = atomic_load(&w->wake_word);
-        apply_want(w);
-        vcpu_id_t v = VCPU_NONE;
-        uint64_t slice = 0;
-        if (w->online)
-            vcpu_core_pick(rt->core, vcpu__rt_now(rt), w->p, &v, &slice);
-        if (v == VCPU_NONE)
-            idle_wait(w, seen);
-        else
-            run_vcpu(w, v, slice);
+    uint64_t now = vcpu__rt_now(rt);
+    struct next nx = {VCPU_NONE, 0};
+    while (!atomic_load_explicit(&rt->stop_now, memory_order_relaxed)) {
+        if (nx.v == VCPU_NONE) {
+            uint32_t seen = atomic_load(&w->wake_word);
+            apply_want(w, now);
+            if (w->online)
+                vcpu_core_pick(rt->core, now, w->p, &nx.v, &nx.slice);
+            if (nx.v == VCPU_NONE) {
+                idle_wait(w, seen, now);
+                now = vcpu__rt_now(rt);
+                continue;
+            }
+        }
+        now = run_vcpu(w, &nx, now);
     }
     if (w->has_timer) {
         timer_delete(w->timer);

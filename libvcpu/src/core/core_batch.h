@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Environment calls that take several steps under one acquisition of the
+ * core's lock: the runtime's hot paths (a vCPU stops and its worker picks
+ * the next; a VM's vCPUs are made and woken together). Each is exactly the
+ * sequence of public calls it names, with no other call in between: same
+ * state, same trace records in the same order, same policy callbacks; a
+ * policy that aborts in one step is replaced before the next step, as it
+ * would be between two calls. The invariant checker (VCPU_CORE_CHECK) runs
+ * once, at the end. Library-internal (the runtime uses them); not API. */
+#ifndef VCPU_CORE_BATCH_H
+#define VCPU_CORE_BATCH_H
+
+#include <vcpu/core.h>
+
+/**
+ * vcpu__core_stop_pick - vcpu_core_yield/_block/_exit(@v), then
+ * vcpu_core_pick() on the pCPU @v was running on.
+ * @why: VCPU_STOP_YIELD, VCPU_STOP_BLOCK or VCPU_STOP_EXIT
+ * @out_v, @out_slice_ns: as vcpu_core_pick's (VCPU_NONE, 0 on failure)
+ *
+ * Return: 0; VCPU_EINVAL (@why, NULL outs), VCPU_ESRCH (@v), VCPU_ESTATE
+ * (@v not RUNNING: nothing done), else the pick's error.
+ * Context: any thread; does not block (the core's lock).
+ */
+int vcpu__core_stop_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
+                         unsigned why, vcpu_id_t *out_v,
+                         uint64_t *out_slice_ns);
+
+/**
+ * vcpu__core_vcpu_add_n - @n times vcpu_core_vcpu_add(@vm): the new ids
+ * are *@first .. *@first + @n - 1.
+ *
+ * On failure none is left: those already added exit again (as
+ * vcpu_core_exit on a NEW vCPU), and *@first is VCPU_NONE.
+ * Return: 0, VCPU_EINVAL (@n 0, @first NULL), or vcpu_core_vcpu_add's.
+ * Context: any thread; does not block (the core's lock).
+ */
+int vcpu__core_vcpu_add_n(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
+                          unsigned n, vcpu_id_t *first);
+
+/**
+ * vcpu__core_wake_n - vcpu_core_wake() of @first .. @first + @n - 1, in
+ * order. Every one is tried; the first error is returned.
+ * Return: 0, VCPU_ESRCH (a vCPU out of range: none woken), VCPU_ESTATE.
+ * Context: any thread; does not block (the core's lock).
+ */
+int vcpu__core_wake_n(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t first,
+                      unsigned n);
+
+#endif /* VCPU_CORE_BATCH_H */

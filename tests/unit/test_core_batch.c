@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* The core's batch calls (core_batch.h) against the sequences of public
+ * calls they stand for: two cores of every built-in policy, one driven each
+ * way through the same script, must emit the same trace and kicks, return
+ * the same picks and end with the same counters; and bad arguments change
+ * nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <vcpu/vcpu.h>
+
+#include "core/core_batch.h"
+
+#define LOG_MAX (1u << 20)
+#define NVM 3
+#define PER_VM 5
+#define NV (NVM * PER_VM)
+#define NP 4
+
+/* One core and what it told its environment, as text. */
+struct side {
+    vcpu_core_t *core;
+    char *log;
+    size_t len;
+};
+
+static void put(struct side *s, const char *line)
+{
+    size_t n = strlen(line);
+    assert_true(s->len + n < LOG_MAX);
+    memcpy(s->log + s->len, line, n + 1);
+    s->len += n;
+}
+
+static void on_trace(void *arg, const struct vcpu_trace_rec *r)
+{
+    char line[128];
+    assert_true(vcpu_trace_format(r, line, sizeof line) > 0);
+    put(arg, line);
+}
+
+static void on_kick(void *arg, vcpu_pcpu_t p)
+{
+    char line[32];
+    snprintf(line, sizeof line, "kick %u\n", p);
+    put(arg, line);
+}
+
+static void on_preempt(void *arg, vcpu_pcpu_t p)
+{
+    char line[32];
+    snprintf(line, sizeof line, "preempt %u\n", p);
+    put(arg, line);
+}
+
+static const struct vcpu_core_env env = {
+    .abi = VCPU_CORE_ABI,
+    .kick = on_kick,
+    .preempt = on_preempt,
+    .trace = on_trace,
+};
+
+static void side_init(struct side *s, const vcpu_topo_t *topo,
+                      const struct vcpu_policy_ops *ops)
+{
+    s->log = calloc(1, LOG_MAX);
+    assert_non_null(s->log);
+    s->len = 0;
+    struct vcpu_core_attr a = {
+        .abi = VCPU_CORE_ABI,
+        .topo = topo,
+        .ops = ops,
+        .seed = 7,
+        .slice_ns = 1000,
+        .flags = VCPU_CORE_CHECK,
+        .env = &env,
+        .env_arg = s,
+    };
+    assert_int_equal(vcpu_core_create(&a, &s->core), 0);
+}
+
+static void side_fini(struct side *s)
+{
+    vcpu_core_destroy(s->core);
+    free(s->log);
+}
+
+static void same_so_far(const struct side *a, const struct side *b)
+{
+    assert_int_equal(a->len, b->len);
+    assert_string_equal(a->log, b->log);
+}
+
+/* A: vcpu_core_vcpu_add x n, vcpu_core_wake x n; B: the batch calls. */
+static void make_vms(struct side *a, struct side *b, vcpu_time_t now)
+{
+    for (unsigned m = 0; m < NVM; m++) {
+        vcpu_vm_t vma, vmb;
+        assert_int_equal(vcpu_core_vm_add(a->core, now, NULL, &vma), 0);
+        assert_int_equal(vcpu_core_vm_add(b->core, now, NULL, &vmb), 0);
+        assert_int_equal(vma, vmb);
+        vcpu_id_t first = VCPU_NONE, v;
+        for (unsigned i = 0; i < PER_VM; i++) {
+            assert_int_equal(vcpu_core_vcpu_add(a->core, now, vma, &v), 0);
+            assert_int_equal(v, m * PER_VM + i);
+        }
+        assert_int_equal(
+            vcpu__core_vcpu_add_n(b->core, now, vmb, PER_VM, &first), 0);
+        assert_int_equal(first, m * PER_VM);
+        same_so_far(a, b);
+        for (unsigned i = 0; i < PER_VM; i++)
+            assert_int_equal(vcpu_core_wake(a->core, now, first + i), 0);
+        assert_int_equal(vcpu__core_wake_n(b->core, now, first, PER_VM), 0);
+        same_so_far(a, b);
+    }
+}
+
+/* Fill idle pCPUs on both sides alike. */
+static void pick_idle(struct side *a, struct side *b, vcpu_time_t now)
+{
+    for (vcpu_pcpu_t p = 0; p < NP; p++) {
+        if (vcpu_core_pcpu_curr(a->core, p) != VCPU_NONE)
+            continue;
+        vcpu_id_t va, vb;
+        uint64_t sa, sb;
+        int ra = vcpu_core_pick(a->core, now, p, &va, &sa);
+        int rb = vcpu_core_pick(b->core, now, p, &vb, &sb);
+        assert_int_equal(ra, rb);
+        assert_int_equal(va, vb);
+        assert_int_equal(sa, sb);
+    }
+}
+
+/* One running vCPU stops for @why: A the public call then a pick of its
+ * pCPU, B vcpu__core_stop_pick. */
+static void stop_one(struct side *a, struct side *b, vcpu_pcpu_t p,
+                     unsigned why, vcpu_time_t now)
+{
+    vcpu_id_t v = vcpu_core_pcpu_curr(a->core, p);
+    assert_int_equal(v, vcpu_core_pcpu_curr(b->core, p));
+    int ra = why == VCPU_STOP_YIELD   ? vcpu_core_yield(a->core, now, v)
+             : why == VCPU_STOP_BLOCK ? vcpu_core_block(a->core, now, v)
+                                      : vcpu_core_exit(a->core, now, v);
+    assert_int_equal(ra, 0);
+    vcpu_id_t va, vb;
+    uint64_t sa, sb;
+    ra = vcpu_core_pick(a->core, now, p, &va, &sa);
+    int rb = vcpu__core_stop_pick(b->core, now, v, why, &vb, &sb);
+    assert_int_equal(ra, rb);
+    assert_int_equal(va, vb);
+    assert_int_equal(sa, sb);
+}
+
+static void same_counters(const struct side *a, const struct side *b)
+{
+    unsigned n = vcpu_core_nvcpus(a->core);
+    assert_int_equal(n, vcpu_core_nvcpus(b->core));
+    for (vcpu_id_t v = 0; v < n; v++) {
+        struct vcpu_vcpu_stats x, y;
+        assert_int_equal(vcpu_core_vcpu_stats(a->core, v, &x), 0);
+        assert_int_equal(vcpu_core_vcpu_stats(b->core, v, &y), 0);
+        assert_memory_equal(&x, &y, sizeof x);
+    }
+    for (vcpu_pcpu_t p = 0; p < NP; p++) {
+        struct vcpu_pcpu_stats x, y;
+        assert_int_equal(vcpu_core_pcpu_stats(a->core, p, &x), 0);
+        assert_int_equal(vcpu_core_pcpu_stats(b->core, p, &y), 0);
+        assert_memory_equal(&x, &y, sizeof x);
+    }
+}
+
+/* The same script on both sides: yields, blocks and exits on every pCPU
+ * in turn, blocked vCPUs woken a few steps later. */
+static void run_script(const struct vcpu_policy_ops *ops,
+                       const vcpu_topo_t *topo)
+{
+    struct side a, b;
+    side_init(&a, topo, ops);
+    side_init(&b, topo, ops);
+    vcpu_time_t now = 0;
+    make_vms(&a, &b, now);
+    uint64_t rng = 12345;
+    for (unsigned step = 0; step < 400; step++) {
+        now += 250;
+        pick_idle(&a, &b, now);
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        vcpu_pcpu_t p = (vcpu_pcpu_t)(rng >> 33) % NP;
+        unsigned r = (unsigned)(rng >> 40) % 16;
+        unsigned why = r < 10   ? VCPU_STOP_YIELD
+                       : r < 15 ? VCPU_STOP_BLOCK
+                                : VCPU_STOP_EXIT;
+        if (vcpu_core_pcpu_curr(a.core, p) != VCPU_NONE)
+            stop_one(&a, &b, p, why, now);
+        if (step % 7 == 0) /* wake whatever is blocked */
+            for (vcpu_id_t v = 0; v < NV; v++)
+                if (vcpu_core_vcpu_state(a.core, v) == VP_VCPU_BLOCKED) {
+                    assert_int_equal(vcpu_core_wake(a.core, now, v), 0);
+                    assert_int_equal(vcpu_core_wake(b.core, now, v), 0);
+                }
+        same_so_far(&a, &b);
+    }
+    assert_true(a.len > 0);
+    same_counters(&a, &b);
+    assert_int_equal(vcpu_core_check(a.core), 0);
+    assert_int_equal(vcpu_core_check(b.core), 0);
+    side_fini(&a);
+    side_fini(&b);
+}
+
+static void test_core_batch_equals_public_calls_for_every_policy(void **state)
+{
+    (void)state;
+    vcpu_topo_t *topo;
+    assert_int_equal(vcpu_topo_load_synthetic("pack:1 core:4 pu:1", &topo), 0);
+    for (unsigned i = 0; i < vcpu_policy_count(); i++)
+        run_script(vcpu_policy_at(i), topo);
+    vcpu_topo_unref(topo);
+}
+
+static void test_core_batch_refuses_bad_arguments(void **state)
+{
+    (void)state;
+    vcpu_topo_t *topo;
+    assert_int_equal(vcpu_topo_load_synthetic("pack:1 core:2 pu:1", &topo), 0);
+    struct side s;
+    side_init(&s, topo, vcpu_policy_find("rr"));
+    vcpu_core_t *c = s.core;
+    vcpu_vm_t vm;
+    vcpu_id_t first = 0, v;
+    uint64_t slice = 1;
+    assert_int_equal(vcpu_core_vm_add(c, 0, NULL, &vm), 0);
+    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm, 0, &first), VCPU_EINVAL);
+    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm + 1, 2, &first),
+                     VCPU_ESRCH);
+    assert_int_equal(first, VCPU_NONE);
+    assert_int_equal(vcpu_core_nvcpus(c), 0);
+    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm, 2, &first), 0);
+    assert_int_equal(vcpu__core_wake_n(c, 0, first, 3), VCPU_ESRCH);
+    assert_int_equal(vcpu_core_vcpu_state(c, first), VP_VCPU_NEW);
+    /* not running: nothing happens, nothing is picked */
+    size_t len = s.len;
+    assert_int_equal(
+        vcpu__core_stop_pick(c, 0, first, VCPU_STOP_YIELD, &v, &slice),
+        VCPU_ESTATE);
+    assert_int_equal(v, VCPU_NONE);
+    assert_int_equal(slice, 0);
+    assert_int_equal(s.len, len);
+    assert_int_equal(vcpu__core_wake_n(c, 0, first, 2), 0);
+    assert_int_equal(vcpu_core_pick(c, 0, 0, &v, NULL), 0);
+    assert_int_not_equal(v, VCPU_NONE);
+    assert_int_equal(
+        vcpu__core_stop_pick(c, 0, v, VCPU_STOP_PREEMPT, &v, &slice),
+        VCPU_EINVAL);
+    assert_int_equal(
+        vcpu__core_stop_pick(c, 0, 99, VCPU_STOP_YIELD, &v, &slice),
+        VCPU_ESRCH);
+    /* a dead VM takes no vCPU, and nothing is left half made */
+    assert_int_equal(vcpu_core_exit(c, 0, 0), 0);
+    assert_int_equal(vcpu_core_exit(c, 0, 1), 0);
+    assert_int_equal(vcpu_core_vm_remove(c, 0, vm), 0);
+    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm, 4, &first), VCPU_ESRCH);
+    assert_int_equal(vcpu_core_nvcpus(c), 2);
+    assert_int_equal(vcpu_core_check(c), 0);
+    side_fini(&s);
+    vcpu_topo_unref(topo);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_core_batch_equals_public_calls_for_every_policy),
+        cmocka_unit_test(test_core_batch_refuses_bad_arguments),
+    };
+    return cmocka_run_group_tests_name("core_batch", tests, NULL, NULL);
+}
