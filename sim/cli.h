@@ -16,6 +16,7 @@ int sim_cmd_topo(int argc, char **argv);
 int sim_cmd_run(int argc, char **argv);
 int sim_cmd_validate(int argc, char **argv);
 int sim_cmd_trace_info(int argc, char **argv); /* cmd_trace.c */
+int sim_cmd_migrate(int argc, char **argv);    /* cmd_migrate.c */
 
 /* mkdir -p. Return 0 or -errno. */
 int sim_mkdirs(const char *dir);

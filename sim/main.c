@@ -28,6 +28,9 @@ static void usage(FILE *f)
                "                 format, records, time span, VM sizes and "
                "durations,\n"
                "                 and problems of recorded traces\n"
+               "  migrate FILE [--out DIR]\n"
+               "                 live migrations by pre-copy over a flow "
+               "network\n"
                "\n"
                "Run 'vcpusim COMMAND --help' for a command's options.\n");
 }
@@ -70,6 +73,8 @@ int main(int argc, char **argv)
         return sim_cmd_validate(sub_argc, sub_argv);
     if (strcmp(cmd, "policies") == 0)
         return sim_cmd_policies(sub_argc, sub_argv);
+    if (strcmp(cmd, "migrate") == 0)
+        return sim_cmd_migrate(sub_argc, sub_argv);
     if (strcmp(cmd, "trace-info") == 0)
         return sim_cmd_trace_info(sub_argc, sub_argv);
     fprintf(stderr, "vcpusim: unknown command '%s'\n", cmd);
