@@ -8,7 +8,6 @@
 
 #include "core_batch.h"
 #include "core_internal.h"
-#include "mutex_spin.h"
 
 #define DEFAULT_SLICE_NS 5000000ull
 
@@ -121,22 +120,6 @@ static void account_online(struct vcpu_core *c, struct pcpu_ent *pc)
 }
 
 /* ---- idle mask, kicks, preemption ---------------------------------- */
-
-void vcpu__idle_update(struct vcpu_core *c, vcpu_pcpu_t p)
-{
-    struct pcpu_ent *pc = &c->pcpus[p];
-    bool idle =
-        pc->state == VP_PCPU_ONLINE && pc->curr == VCPU_NONE && !pc->kicked;
-    if (idle == bit_test(c->idle, p))
-        return;
-    if (idle) {
-        bit_set(c->idle, p);
-        c->nr_idle++;
-    } else {
-        bit_clear(c->idle, p);
-        c->nr_idle--;
-    }
-}
 
 void vcpu__kick(struct vcpu_core *c, vcpu_pcpu_t p)
 {
@@ -267,10 +250,10 @@ static void stop_curr(struct vcpu_core *c, vcpu_pcpu_t p, unsigned why)
 static int enter(struct vcpu_core *c, vcpu_time_t now)
 {
     if (c->flags & VCPU_CORE_THREADSAFE)
-        vcpu__mutex_lock(&c->lock); /* spins a little: calls are short */
+        vcpu__lock(&c->lock); /* spins a little: calls are short */
     if (c->broken) {
         if (c->flags & VCPU_CORE_THREADSAFE)
-            pthread_mutex_unlock(&c->lock);
+            vcpu__unlock(&c->lock);
         return VCPU_EINVARIANT;
     }
     if (now > c->now)
@@ -295,7 +278,7 @@ static int leave(struct vcpu_core *c, int rc)
     if (c->check && rc == 0 && vcpu__check(c, false) != 0)
         rc = VCPU_EINVARIANT;
     if (c->flags & VCPU_CORE_THREADSAFE)
-        pthread_mutex_unlock(&c->lock);
+        vcpu__unlock(&c->lock);
     return rc;
 }
 
@@ -774,10 +757,13 @@ static int vcpu_add_locked(struct vcpu_core *c, vcpu_vm_t vm, vcpu_id_t *out)
     struct vm_ent *ve = vm_at(c, vm);
     if (!ve->live)
         return VCPU_ESRCH;
-    int rc = grow_chunks((void ***)&c->vcpus, &c->vcpu_chunks, c->nvcpus,
+    int rc = 0;
+    if (!(c->nvcpus & (CHUNK_SIZE - 1))) { /* tables grow by whole chunks */
+        rc = grow_chunks((void ***)&c->vcpus, &c->vcpu_chunks, c->nvcpus,
                          sizeof(struct vcpu_ent));
-    if (!rc)
-        rc = vcpu__policy_grow_vcpus(c);
+        if (!rc)
+            rc = vcpu__policy_grow_vcpus(c);
+    }
     if (!rc)
         rc = vm_push_vcpu(ve, c->nvcpus);
     if (rc)
@@ -977,7 +963,7 @@ int vcpu_core_create(const struct vcpu_core_attr *attr, vcpu_core_t **out)
                            (unsigned short)(attr->seed >> 16),
                            (unsigned short)(attr->seed >> 32)};
     seed48_r(s, &c->rng);
-    pthread_mutex_init(&c->lock, NULL);
+    vcpu__lock_init(&c->lock);
     vcpu__dsq_init(&c->global, VP_DSQ_GLOBAL, VP_DSQ_FIFO);
     if ((rc = init_pcpus(c)))
         goto fail;
@@ -1020,7 +1006,6 @@ void vcpu_core_destroy(vcpu_core_t *c)
     free_tables(c);
     free(c->pcpus);
     free(c->idle);
-    pthread_mutex_destroy(&c->lock);
     vcpu_topo_unref((vcpu_topo_t *)c->topo);
     free(c);
 }
@@ -1055,7 +1040,7 @@ int vcpu_core_check_settled(vcpu_core_t *c)
         return rc;
     rc = vcpu__check(c, true);
     if (c->flags & VCPU_CORE_THREADSAFE)
-        pthread_mutex_unlock(&c->lock);
+        vcpu__unlock(&c->lock);
     return rc;
 }
 
@@ -1066,6 +1051,6 @@ int vcpu_core_check(vcpu_core_t *c)
         return rc;
     rc = vcpu__check(c, false);
     if (c->flags & VCPU_CORE_THREADSAFE)
-        pthread_mutex_unlock(&c->lock);
+        vcpu__unlock(&c->lock);
     return rc;
 }

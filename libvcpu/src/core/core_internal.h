@@ -12,6 +12,8 @@
 
 #include <vcpu/core.h>
 
+#include "mutex_spin.h"
+
 /* A broken internal invariant is a bug: abort with file:line, any build. */
 #define VCPU_ASSERT(x)                                                         \
     ((x) ? (void)0 : vcpu__assert_fail(#x, __FILE__, __LINE__))
@@ -139,7 +141,7 @@ struct vcpu_core {
     struct vcpu_core_env env;
     uint64_t trace_mask; /* records env.trace wants; 0 without env.trace */
     void *env_arg;
-    pthread_mutex_t lock;
+    struct vcpu__lock lock; /* VCPU_CORE_THREADSAFE */
 
     struct vcpu_trace_rec ring[TRACE_RING];
     unsigned ring_pos;
@@ -201,7 +203,22 @@ static inline void vcpu__emit(struct vcpu_core *c, unsigned event,
 void vcpu__logf(struct vcpu_core *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void vcpu__enqueue(struct vcpu_core *c, vcpu_id_t v, unsigned flags);
-void vcpu__idle_update(struct vcpu_core *c, vcpu_pcpu_t p);
+/* Keep @p's bit in the idle mask (online, no vCPU, not kicked) true. */
+static inline void vcpu__idle_update(struct vcpu_core *c, vcpu_pcpu_t p)
+{
+    struct pcpu_ent *pc = &c->pcpus[p];
+    bool idle =
+        pc->state == VP_PCPU_ONLINE && pc->curr == VCPU_NONE && !pc->kicked;
+    if (idle == bit_test(c->idle, p))
+        return;
+    if (idle) {
+        bit_set(c->idle, p);
+        c->nr_idle++;
+    } else {
+        bit_clear(c->idle, p);
+        c->nr_idle--;
+    }
+}
 void vcpu__kick(struct vcpu_core *c, vcpu_pcpu_t p);
 void vcpu__request_preempt(struct vcpu_core *c, vcpu_pcpu_t p);
 void vcpu__set_state(struct vcpu_core *c, struct vcpu_ent *e, unsigned state);
@@ -209,18 +226,96 @@ void vcpu__park(struct vcpu_core *c, vcpu_id_t v, unsigned src);
 int vcpu__unpark(struct vcpu_core *c, vcpu_id_t v, unsigned src);
 uint64_t vcpu__run_so_far(const struct vcpu_core *c, const struct vcpu_ent *e);
 
-/* dsq.c */
+/* dsq.c. The FIFO paths are inline: every switch takes several. */
 void vcpu__dsq_init(struct dsq *q, vp_dsq_t id, unsigned kind);
-struct dsq *vcpu__dsq_lookup(struct vcpu_core *c, vp_dsq_t id);
-void vcpu__dsq_push(struct vcpu_core *c, struct dsq *q, vcpu_id_t v,
-                    uint64_t key, bool head);
-void vcpu__dsq_remove(struct vcpu_core *c, vcpu_id_t v);
-vcpu_id_t vcpu__dsq_pop_first(struct vcpu_core *c, struct dsq *q);
-vcpu_id_t vcpu__dsq_pop_eligible(struct vcpu_core *c, struct dsq *q,
-                                 vcpu_pcpu_t p);
-struct vcpu_ent *vcpu__dsq_first(const struct dsq *q);
-struct vcpu_ent *vcpu__dsq_next(const struct dsq *q, struct vcpu_ent *e);
 void vcpu__dsq_free_shared(struct vcpu_core *c);
+void vcpu__dsq_tree_insert(struct dsq *q, struct vcpu_ent *e);
+void vcpu__dsq_tree_remove(struct dsq *q, struct vcpu_ent *e);
+struct vcpu_ent *vcpu__dsq_tree_first(const struct dsq *q);
+struct vcpu_ent *vcpu__dsq_tree_next(const struct dsq *q, struct vcpu_ent *e);
+
+static inline struct dsq *vcpu__dsq_lookup(struct vcpu_core *c, vp_dsq_t id)
+{
+    if (id & ((vp_dsq_t)1 << 63)) {
+        vp_dsq_t p = id & ~((vp_dsq_t)1 << 63);
+        return p < c->npcpus ? &c->pcpus[p].local : NULL;
+    }
+    if (id == VP_DSQ_GLOBAL)
+        return &c->global;
+    return id < c->ndsq_slots ? c->dsqs[id] : NULL;
+}
+
+static inline void vcpu__dsq_push(struct vcpu_core *c, struct dsq *q,
+                                  vcpu_id_t v, uint64_t key, bool head)
+{
+    struct vcpu_ent *e = vcpu_at(c, v);
+    VCPU_ASSERT(!e->dsq);
+    e->key = key;
+    e->seq = c->seq++;
+    e->dsq = q;
+    q->nr++;
+    if (q->kind == VP_DSQ_PRIQ)
+        vcpu__dsq_tree_insert(q, e);
+    else if (head)
+        TAILQ_INSERT_HEAD(&q->fifo, e, q.link);
+    else
+        TAILQ_INSERT_TAIL(&q->fifo, e, q.link);
+}
+
+static inline void vcpu__dsq_remove_ent(struct dsq *q, struct vcpu_ent *e)
+{
+    VCPU_ASSERT(q && q->nr > 0);
+    if (q->kind == VP_DSQ_PRIQ)
+        vcpu__dsq_tree_remove(q, e);
+    else
+        TAILQ_REMOVE(&q->fifo, e, q.link);
+    q->nr--;
+    e->dsq = NULL;
+}
+
+static inline void vcpu__dsq_remove(struct vcpu_core *c, vcpu_id_t v)
+{
+    struct vcpu_ent *e = vcpu_at(c, v);
+    vcpu__dsq_remove_ent(e->dsq, e);
+}
+
+static inline struct vcpu_ent *vcpu__dsq_first(const struct dsq *q)
+{
+    if (q->kind == VP_DSQ_PRIQ)
+        return vcpu__dsq_tree_first(q);
+    return TAILQ_FIRST(&q->fifo);
+}
+
+static inline struct vcpu_ent *vcpu__dsq_next(const struct dsq *q,
+                                              struct vcpu_ent *e)
+{
+    if (q->kind == VP_DSQ_PRIQ)
+        return vcpu__dsq_tree_next(q, e);
+    return TAILQ_NEXT(e, q.link);
+}
+
+/* The first vCPU of @q that may run on @p, dequeued; VCPU_NONE if none. */
+static inline vcpu_id_t vcpu__dsq_pop_eligible(struct vcpu_core *c,
+                                               struct dsq *q, vcpu_pcpu_t p)
+{
+    for (struct vcpu_ent *e = vcpu__dsq_first(q); e; e = vcpu__dsq_next(q, e)) {
+        if (vm_allows(c, e->vm, p)) {
+            vcpu__dsq_remove_ent(q, e);
+            return e->id;
+        }
+    }
+    return VCPU_NONE;
+}
+
+static inline vcpu_id_t vcpu__dsq_pop_first(struct vcpu_core *c, struct dsq *q)
+{
+    (void)c;
+    struct vcpu_ent *e = vcpu__dsq_first(q);
+    if (!e)
+        return VCPU_NONE;
+    vcpu__dsq_remove_ent(q, e);
+    return e->id;
+}
 
 /* policy_inst.c */
 int vcpu__policy_attach(struct vcpu_core *c, const struct vcpu_policy_ops *o,

@@ -10,13 +10,13 @@
 static void rd_lock(const vcpu_core_t *c)
 {
     if (c->flags & VCPU_CORE_THREADSAFE)
-        pthread_mutex_lock((pthread_mutex_t *)&c->lock);
+        vcpu__lock((struct vcpu__lock *)&c->lock);
 }
 
 static void rd_unlock(const vcpu_core_t *c)
 {
     if (c->flags & VCPU_CORE_THREADSAFE)
-        pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
+        vcpu__unlock((struct vcpu__lock *)&c->lock);
 }
 
 #define LOCKED(type, c, expr)                                                  \

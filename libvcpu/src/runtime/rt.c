@@ -4,6 +4,7 @@
  * decisions are the core's; this file wires threads and contexts to it. */
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,106 @@ uint64_t vcpu__rt_now(const struct vcpu_rt *rt)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t t = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
     return t - rt->t0;
+}
+
+/* ---- the workers' clock (vcpu__worker_now) ------------------------------ */
+
+/* The TSC only where the kernel itself keeps time with it (so it is
+ * constant-rate and synchronised across CPUs); VCPU_RT_CLOCK=monotonic
+ * turns it off. */
+static bool tsc_usable(void)
+{
+#if defined(__x86_64__)
+    const char *e = getenv("VCPU_RT_CLOCK");
+    if (e && !strcmp(e, "monotonic"))
+        return false;
+    FILE *f = fopen(
+        "/sys/devices/system/clocksource/clocksource0/current_clocksource",
+        "r");
+    if (!f)
+        return false;
+    char buf[16] = "";
+    bool ok = fgets(buf, sizeof buf, f) && !strcmp(buf, "tsc\n");
+    fclose(f);
+    return ok;
+#else
+    return false;
+#endif
+}
+
+/* A (time, TSC) pair: the TSC read between two clock reads, the closest
+ * pair of five. */
+static void clock_pair(const struct vcpu_rt *rt, uint64_t *ns, uint64_t *tsc)
+{
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 5; i++) {
+        uint64_t a = vcpu__rt_now(rt), t = vcpu__tsc(), b = vcpu__rt_now(rt);
+        if (b - a < best) {
+            best = b - a;
+            *ns = a + (b - a) / 2;
+            *tsc = t;
+        }
+    }
+}
+
+/* ns per tick, 32.32 fixed point; 0 outside 0.01-100 GHz. */
+static uint64_t mult_of(uint64_t ns, uint64_t ticks)
+{
+    if (!ticks || ns > ticks * 100 || ticks > ns * 100)
+        return 0;
+    return (uint64_t)(((unsigned __int128)ns << 32) / ticks);
+}
+
+/* A first factor from 200 us of both clocks (the workers refine it). */
+static uint64_t tsc_calibrate(const struct vcpu_rt *rt)
+{
+    if (!tsc_usable())
+        return 0;
+    uint64_t n0 = 0, t0 = 0, n1 = 0, t1 = 0;
+    clock_pair(rt, &n0, &t0);
+    do
+        clock_pair(rt, &n1, &t1);
+    while (n1 - n0 < 200000);
+    return t1 > t0 ? mult_of(n1 - n0, t1 - t0) : 0;
+}
+
+void vcpu__worker_clock_init(struct rt_worker *w)
+{
+    struct rt_wclock *k = &w->clk;
+    k->tsc = w->rt->tsc_mult != 0;
+    k->mult = w->rt->tsc_mult;
+    clock_pair(w->rt, &k->ns_first, &k->tsc_first);
+    k->ns_at = k->last = k->ns_first;
+    k->tsc_at = k->tsc_first;
+}
+
+/* A new anchor; past 100 ms of history, a factor from all of it. */
+uint64_t vcpu__worker_clock_resync(struct rt_worker *w, uint64_t tsc)
+{
+    struct rt_wclock *k = &w->clk;
+    uint64_t ns = vcpu__rt_now(w->rt);
+    if (tsc > k->tsc_first && ns - k->ns_first >= 100000000) {
+        uint64_t m = mult_of(ns - k->ns_first, tsc - k->tsc_first);
+        if (m)
+            k->mult = m;
+    }
+    k->tsc_at = tsc;
+    k->ns_at = ns;
+    if (ns < k->last)
+        ns = k->last;
+    k->last = ns;
+    return ns;
+}
+
+/* vCPUs made and not exited. The exits are summed first: a vCPU counted
+ * there was made before, so the answer never falls below the truth (a
+ * joiner that saw its VM done sees its exits: vcpu__rt_vcpu_done). */
+uint64_t vcpu__rt_alive(struct vcpu_rt *rt)
+{
+    uint64_t gone = 0;
+    for (unsigned p = 0; p < rt->nw; p++)
+        gone += atomic_load(&rt->w[p].exited);
+    return atomic_load(&rt->made) - gone;
 }
 
 struct rt_vcpu *vcpu__rt_vcpu(struct vcpu_rt *rt, vcpu_id_t v)
@@ -232,6 +333,7 @@ int vcpu_rt_create(const struct vcpu_rt_attr *attr, vcpu_rt_t **out)
     if (!rt->attr.max_vcpus)
         rt->attr.max_vcpus = DEFAULT_MAX_VCPUS;
     rt->t0 = vcpu__rt_now(rt); /* t0 is 0 here: the raw clock */
+    rt->tsc_mult = tsc_calibrate(rt);
     pthread_mutex_init(&rt->vlock, NULL);
     pthread_mutex_init(&rt->flock, NULL);
     pthread_cond_init(&rt->vcond, NULL);
@@ -329,7 +431,7 @@ int vcpu_rt_stop(vcpu_rt_t *rt, bool force)
         return VCPU_EINVAL;
     if (!rt->started)
         return VCPU_ESTATE;
-    if (!force && atomic_load(&rt->alive))
+    if (!force && vcpu__rt_alive(rt))
         return VCPU_EBUSY;
     join_threads(rt);
     rt->started = false;
@@ -523,7 +625,8 @@ static void vcpu_init(struct rt_vcpu *v, vcpu_id_t id, vcpu_vm_t vm,
     v->arg = arg;
     atomic_store_explicit(&v->worker, NULL, memory_order_relaxed);
     v->action = ACT_NONE;
-    atomic_store(&v->wstate, WS_NONE); /* a stale waker may CAS it */
+    /* a stale waker may CAS it; the core's lock (wake) publishes it */
+    atomic_store_explicit(&v->wstate, WS_NONE, memory_order_release);
     v->preempt_off = 0;
     v->wnext = NULL;
     v->queued = false;
@@ -566,7 +669,7 @@ static int vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
         *out = VCPU_NONE;
     if (!rt || !nvcpus || !entry || !out)
         return VCPU_EINVAL;
-    if (atomic_load(&rt->alive) + nvcpus > rt->attr.max_vcpus)
+    if (vcpu__rt_alive(rt) + nvcpus > rt->attr.max_vcpus)
         return VCPU_ENOSPC;
     struct vcpu_vm_attr a = attr ? *attr : (struct vcpu_vm_attr){0};
     a.abi = VCPU_CORE_ABI;
@@ -591,7 +694,7 @@ static int vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
         next = v->fnext;
         vcpu_init(v, first + i, vm, vmp, i, entry, arg);
     }
-    atomic_fetch_add(&rt->alive, nvcpus);
+    atomic_fetch_add(&rt->made, nvcpus);
     pthread_mutex_unlock(&rt->vlock);
     vcpu__core_wake_n(rt->core, now, first, nvcpus);
     *out = vm;
@@ -631,14 +734,16 @@ void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now)
         cut->fnext = NULL;
         w->nstash = STASH_MAX / 2;
     }
-    if (atomic_fetch_sub(&vmp->alive, 1) != 1) {
-        atomic_fetch_sub(&rt->alive, 1);
+    /* only this worker writes its count: no read-modify-write needed;
+     * the fetch_sub below publishes it to whoever sees the VM done */
+    atomic_store_explicit(
+        &w->exited, atomic_load_explicit(&w->exited, memory_order_relaxed) + 1,
+        memory_order_relaxed);
+    if (atomic_fetch_sub(&vmp->alive, 1) != 1)
         return;
-    }
     vcpu__mutex_lock(&rt->vlock);
     vcpu_core_vm_remove(rt->core, now, vm);
     vmp->done = true;
-    atomic_fetch_sub(&rt->alive, 1);
     pthread_cond_broadcast(&rt->vcond);
     pthread_mutex_unlock(&rt->vlock);
 }

@@ -87,6 +87,19 @@ struct rt_ring {
     uint64_t dropped;
 };
 
+/* A worker's clock (vcpu__worker_now): the TSC, scaled, anchored to
+ * CLOCK_MONOTONIC every RT_CLK_RESYNC_NS; without a usable TSC the
+ * monotonic clock itself (tsc false). */
+struct rt_wclock {
+    bool tsc;
+    uint64_t mult;                /* ns per tick, 32.32 fixed point */
+    uint64_t tsc_at, ns_at;       /* the last anchor */
+    uint64_t tsc_first, ns_first; /* the first: refines mult */
+    uint64_t last;                /* last value returned: never goes back */
+};
+
+#define RT_CLK_RESYNC_NS 1000000u
+
 struct rt_worker {
     struct vcpu_rt *rt;
     vcpu_pcpu_t p;
@@ -112,6 +125,8 @@ struct rt_worker {
     unsigned nstash;
     /* steal accounting (monitor) */
     _Atomic uint64_t busy_wall_ns;
+    struct rt_wclock clk;    /* its scheduler only (vcpu__worker_now) */
+    _Atomic uint64_t exited; /* vCPUs whose exit it ran; only it writes */
 };
 
 enum { WANT_NONE = 0, WANT_OFFLINE, WANT_ONLINE };
@@ -146,7 +161,7 @@ struct vcpu_rt {
     unsigned *os_cpus;
     vcpu__stack_pool_t *stacks;
     struct rt_vcpu **chunks[64]; /* vCPU table: chunks of RT_CHUNK */
-    _Atomic unsigned alive;      /* vCPUs not exited */
+    _Atomic uint64_t made; /* vCPUs made; less the workers' exits: alive */
     pthread_mutex_t vlock;
     pthread_cond_t vcond; /* a VM finished */
     struct rt_vm **vms;   /* by VM id; NULL: not made by the runtime */
@@ -155,7 +170,8 @@ struct vcpu_rt {
     struct rt_vcpu *free_vcpus; /* exited, reusable (their stacks kept) */
     bool started, stopping;
     _Atomic bool stop_now;
-    uint64_t t0; /* CLOCK_MONOTONIC at create */
+    uint64_t t0;       /* CLOCK_MONOTONIC at create */
+    uint64_t tsc_mult; /* calibrated at create (32.32 ns per tick); 0: none */
     /* sleepers */
     pthread_t timer_thread;
     pthread_mutex_t tlock;
@@ -176,6 +192,47 @@ struct vcpu_rt {
 
 /* rt.c */
 uint64_t vcpu__rt_now(const struct vcpu_rt *rt);
+uint64_t vcpu__rt_alive(struct vcpu_rt *rt);
+void vcpu__worker_clock_init(struct rt_worker *w);
+uint64_t vcpu__worker_clock_resync(struct rt_worker *w, uint64_t tsc);
+
+static inline uint64_t vcpu__tsc(void)
+{
+#if defined(__x86_64__)
+    return __builtin_ia32_rdtsc();
+#else
+    return 0;
+#endif
+}
+
+/*
+ * The time on worker @w's thread, as vcpu__rt_now (ns since create), for
+ * its scheduler only (not from vCPU code, which a timer signal could move
+ * to another worker halfway through an update). A TSC read
+ * (~1-8 ns here where a vDSO clock_gettime costs ~20-26), scaled by a
+ * per-worker factor and re-anchored to CLOCK_MONOTONIC every millisecond,
+ * so it strays from it by at most the factor's error over 1 ms (the factor
+ * is refined at every anchor: parts per million after a second). It never
+ * goes back on one worker; between workers and other threads it may
+ * differ by that error (the core keeps its own time monotonic).
+ */
+static inline uint64_t vcpu__worker_now(struct rt_worker *w)
+{
+    struct rt_wclock *k = &w->clk;
+    if (!k->tsc)
+        return vcpu__rt_now(w->rt);
+    uint64_t tsc = vcpu__tsc();
+    uint64_t d = tsc - k->tsc_at; /* huge if the TSC went back: resync */
+    uint64_t ns = (uint64_t)(((unsigned __int128)d * k->mult) >> 32);
+    if (__builtin_expect(ns >= RT_CLK_RESYNC_NS || d >> 40, 0))
+        return vcpu__worker_clock_resync(w, tsc);
+    ns += k->ns_at;
+    if (ns < k->last)
+        ns = k->last;
+    k->last = ns;
+    return ns;
+}
+
 struct rt_vcpu *vcpu__rt_vcpu(struct vcpu_rt *rt, vcpu_id_t v);
 void vcpu__rt_wake(struct rt_vcpu *v);
 void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now);

@@ -70,7 +70,7 @@ static void idle_wait(struct rt_worker *w, uint32_t seen, uint64_t now)
                 return;
             cpu_relax();
         }
-    } while (vcpu__rt_now(w->rt) < until);
+    } while (vcpu__worker_now(w) < until);
     atomic_store(&w->sleeping, true);
     if (!kicked_or_stopped(w, seen)) {
         struct timespec ts = {0, 100000000}; /* re-check stop every 100 ms */
@@ -302,7 +302,7 @@ static uint64_t run_vcpu(struct rt_worker *w, struct next *nx, uint64_t now)
         vcpu__ctx_switch(&w->sched, &v->ctx);
         if (w->sig_preempted)
             unblock_timer_signal(w);
-        now = vcpu__rt_now(rt);
+        now = vcpu__worker_now(w);
         if (v->action == ACT_YIELD) {
             stop_vcpu(w, v, VCPU_STOP_YIELD, now, nx);
         } else if (v->action == ACT_BLOCK) {
@@ -322,7 +322,7 @@ static uint64_t run_vcpu(struct rt_worker *w, struct next *nx, uint64_t now)
             (now - start),
         memory_order_relaxed);
     if (duty_cycle(w, now - start))
-        now = vcpu__rt_now(rt);
+        now = vcpu__worker_now(w);
     return now;
 }
 
@@ -351,7 +351,8 @@ void *vcpu__worker_main(void *arg)
     bind_worker(w);
     if (rt->attr.flags & VCPU_RT_PREEMPT_TIMER)
         start_timer(w);
-    uint64_t now = vcpu__rt_now(rt);
+    vcpu__worker_clock_init(w);
+    uint64_t now = vcpu__worker_now(w);
     struct next nx = {VCPU_NONE, 0};
     while (!atomic_load_explicit(&rt->stop_now, memory_order_relaxed)) {
         if (nx.v == VCPU_NONE) {
@@ -361,7 +362,7 @@ void *vcpu__worker_main(void *arg)
                 vcpu_core_pick(rt->core, now, w->p, &nx.v, &nx.slice);
             if (nx.v == VCPU_NONE) {
                 idle_wait(w, seen, now);
-                now = vcpu__rt_now(rt);
+                now = vcpu__worker_now(w);
                 continue;
             }
         }
