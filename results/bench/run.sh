@@ -58,7 +58,7 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DVCPU_WERROR=ON \
     -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=$([ "$lto" = 1 ] && echo ON || echo OFF) \
     >/dev/null
 targets="core_bench ctx_bench sim_bench vcpusim"
-for t in rt_bench wl_bench; do
+for t in rt_bench wl_bench mig_bench; do
     grep -q "add_executable($t" "$out/CMakeLists.txt" && targets="$targets $t"
 done
 cmake --build "$build" -j"$(nproc)" --target $targets >/dev/null
@@ -132,6 +132,24 @@ ph_base=$(awk -F, '$2 == "binary" {print $9}' "$out/phold.csv")
 row "PHOLD events/s (1,024 LPs, 1 event each, remote 0.25; 1 unit = 1 us)" \
     "\`$cmd\`" "$(fmt "$ph_med")" "$(fmt "$ph_base") (binary heap); ROSS ~2.7M (not re-measured)" \
     "$ph_rat" ">= 10M" "$(awk -v x="$ph_med" 'BEGIN {print (x >= 1e7 ? "yes" : "no")}')"
+
+# ---- simulator: live migration at scale -------------------------------------------
+if [[ $targets == *mig_bench* ]]; then
+    mh=$([ $quick = 1 ] && echo 100 || echo 1000)
+    mm=$([ $quick = 1 ] && echo 1000 || echo 10000)
+    log "mig_bench: $mm migrations over $mh hosts"
+    rm -f "$out/mig_bench.csv"
+    cmd="mig_bench --hosts $mh --migrations $mm --reps $reps"
+    "$bin/mig_bench" --hosts "$mh" --migrations "$mm" --reps "$reps" \
+        --csv "$out/mig_bench.csv" >&2
+    csvs+=(mig_bench.csv)
+    # hosts,migrations,...,median_wall_s,us_per_migration,sim_s,recomputes,
+    # completed,failed,all_ended
+    IFS=, read -r _ _ _ _ _ _ mw mus _ _ mok mfail mall < <(sed -n 2p \
+        "$out/mig_bench.csv")
+    row "live migrations, wall us per migration simulated ($mm concurrent over $mh hosts, 10 Gbit/s NICs, $mok completed, $mfail failed; all ended with a reason: $mall)" \
+        "\`$cmd\`" "$mus us ($mw s)" "-" "-" "-" "$mall"
+fi
 
 # ---- simulator: host tier ---------------------------------------------------------
 hosts=$([ $quick = 1 ] && echo 100 || echo 1000)
