@@ -5,6 +5,7 @@
 
 #include "core.h"
 #include "errno.h"
+#include "place.h"
 #include "policy.h"
 #include "topo.h"
 #include "trace.h"
