@@ -432,7 +432,8 @@ VCPU_API int vcpu_place_check(const vcpu_place_t *pc, char *err, size_t errlen);
 VCPU_API unsigned vcpu_place_count(void);
 /** The @i-th built-in placement policy (NULL past the end). */
 VCPU_API const struct vcpu_place_ops *vcpu_place_at(unsigned i);
-/** Built-in placement policy by name, or NULL. */
+/** Built-in placement policy by name ('-' matches '_': "first-fit"), or
+ * NULL. */
 VCPU_API const struct vcpu_place_ops *vcpu_place_find(const char *name);
 /**
  * vcpu_place_validate - Check a table: ABI, name syntax, flags, params.

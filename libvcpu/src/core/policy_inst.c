@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core_internal.h"
+#include "place_internal.h"
 
 /* The default policy: a table with only a name (one global FIFO). */
 const struct vcpu_policy_ops vcpu__fifo_ops = {
@@ -102,6 +103,37 @@ static int parse_args(struct vcpu_core *c, const struct vcpu_policy_ops *o,
     for (char *kv = strtok_r(copy, ",", &save); kv && !rc;
          kv = strtok_r(NULL, ",", &save))
         rc = parse_one(c, o, args, kv);
+    free(copy);
+    return rc;
+}
+
+/* The same parsing for a placement core, which has no core to log to:
+ * the reason goes to @err. */
+int vcpu__params_parse(const struct vp_param *params, const char *who,
+                       const char *text, struct arg_val *args, char *err,
+                       size_t len)
+{
+    struct vcpu_policy_ops o = {.name = who, .params = params};
+    for (unsigned i = 0; params && params[i].name; i++)
+        if (parse_value(&params[i], params[i].def, &args[i]))
+            return VCPU_EINVAL;
+    if (!text || !*text)
+        return 0;
+    char *copy = strdup(text);
+    if (!copy)
+        return VCPU_ENOMEM;
+    int rc = 0;
+    char *save = NULL;
+    for (char *kv = strtok_r(copy, ",", &save); kv && !rc;
+         kv = strtok_r(NULL, ",", &save)) {
+        const char *eq = strchr(kv, '=');
+        int i = eq ? find_param(&o, kv, (size_t)(eq - kv)) : -1;
+        if (i < 0 || parse_value(&params[i], eq + 1, &args[i])) {
+            if (err && len)
+                snprintf(err, len, "policy '%s': bad argument '%s'", who, kv);
+            rc = VCPU_EPARSE;
+        }
+    }
     free(copy);
     return rc;
 }
