@@ -705,11 +705,13 @@ static uint32_t bp_last_place(vpp_ctx_t *ctx, vcpu_dcvm_t vm,
     return VCPU_HOST_NONE;
 }
 
-/* A random fitting host. */
+/* A random fitting host for a VM of a group (first-fit for the rest). */
 static uint32_t bp_scatter_place(vpp_ctx_t *ctx, vcpu_dcvm_t vm,
                                  const struct vcpu_vm_req *r)
 {
     (void)vm;
+    if (!r->group)
+        return vpp_find_first(ctx, r);
     uint32_t n = vpp_nhosts(ctx), start = (uint32_t)vpp_rand_below(ctx, n);
     for (uint32_t i = 0; i < n; i++)
         if (vpp_fits(ctx, (start + i) % n, r))
