@@ -58,7 +58,7 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DVCPU_WERROR=ON \
     -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=$([ "$lto" = 1 ] && echo ON || echo OFF) \
     >/dev/null
 targets="core_bench ctx_bench sim_bench vcpusim"
-for t in rt_bench wl_bench mig_bench; do
+for t in rt_bench wl_bench mig_bench place_bench; do
     grep -q "add_executable($t" "$out/CMakeLists.txt" && targets="$targets $t"
 done
 cmake --build "$build" -j"$(nproc)" --target $targets >/dev/null
@@ -149,6 +149,26 @@ if [[ $targets == *mig_bench* ]]; then
         "$out/mig_bench.csv")
     row "live migrations, wall us per migration simulated ($mm concurrent over $mh hosts, 10 Gbit/s NICs, $mok completed, $mfail failed; all ended with a reason: $mall)" \
         "\`$cmd\`" "$mus us ($mw s)" "-" "-" "-" "$mall"
+fi
+
+if [[ $targets == *place_bench* ]]; then
+    ph=$([ $quick = 1 ] && echo 5000 || echo 50000)
+    pv=$([ $quick = 1 ] && echo 10000 || echo 100000)
+    log "place_bench: $pv VMs on $ph hosts"
+    rm -f "$out/place_bench.csv"
+    cmd="place_bench --hosts $ph --vms $pv --reps $reps"
+    "$bin/place_bench" --hosts "$ph" --vms "$pv" --reps "$reps" \
+        --csv "$out/place_bench.csv" >&2
+    csvs+=(place_bench.csv)
+    # policy,hosts,vms,reps,median_s,ns_per_placement,placed,waiting
+    naive=$(awk -F, '$1 == "naive_first_fit" {print $6}' "$out/place_bench.csv")
+    while IFS=, read -r pol _ _ _ ms ns _ _; do
+        [ "$pol" = naive_first_fit ] && continue
+        row "placement, ns per VM placed, $pol ($pv VMs on $ph hosts; PLACEMENT.md)" \
+            "\`$cmd\`" "$ns ns ($ms s)" "$naive ns (naive linear first-fit)" \
+            "$(ratio "$naive" "$ns")" "100,000 VMs in < 1 s" \
+            "$(awk -v s="$ms" 'BEGIN {print (s < 1) ? "yes" : "no"}')"
+    done < <(tail -n +2 "$out/place_bench.csv")
 fi
 
 # ---- simulator: host tier ---------------------------------------------------------
