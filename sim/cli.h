@@ -18,6 +18,19 @@ int sim_cmd_validate(int argc, char **argv);
 int sim_cmd_trace_info(int argc, char **argv); /* cmd_trace.c */
 int sim_cmd_migrate(int argc, char **argv);    /* cmd_migrate.c */
 
+/* A scenario with a datacenter: section (cmd_dc.c): one run of the
+ * datacenter tier per seed in @out (or @out/seed-N), then summary.csv. */
+#include <stdbool.h>
+#include <stdint.h>
+struct sim_scenario;
+struct sim_dc_cmd {
+    uint64_t seed_lo, seed_hi;
+    bool quiet, trace, check, plot;
+    volatile const bool *stop;
+};
+int sim_cmd_run_dc(const struct sim_dc_cmd *o, const struct sim_scenario *s,
+                   const char *out);
+
 /* mkdir -p. Return 0 or -errno. */
 int sim_mkdirs(const char *dir);
 int sim_cmd_policies(int argc, char **argv);

@@ -372,6 +372,24 @@ static int run_all(const struct run_opts *o, const struct sim_scenario *s,
     unsigned np = policy_list(o, s, pols, 32);
     uint64_t lo = o->seeds_given ? o->seed_lo : s->seed;
     uint64_t hi = o->seeds_given ? o->seed_hi : s->seed;
+    if (s->dc) {
+        if (o->policy) {
+            fprintf(stderr, "vcpusim: --policy names a host policy; a "
+                            "datacenter scenario takes --set "
+                            "datacenter.placement=NAME\n");
+            return SIM_EXIT_USAGE;
+        }
+        struct sim_dc_cmd dco = {
+            .seed_lo = lo,
+            .seed_hi = hi,
+            .quiet = o->quiet,
+            .trace = o->trace || s->trace,
+            .check = o->check,
+            .plot = true,
+            .stop = &stop_requested,
+        };
+        return sim_cmd_run_dc(&dco, s, out);
+    }
     struct report *rep = report_create(s, out);
     int rc = SIM_EXIT_OK;
     for (unsigned i = 0; i < np && rc == SIM_EXIT_OK; i++) {

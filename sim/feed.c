@@ -28,6 +28,12 @@ struct feed_src {
     wl_source_t *wl;
     struct sim_arrival pending;
     bool has, done;
+    /* count > 1: the VMs arriving at one instant, handed out once each,
+     * then again (replica 1), ... so replicas do not arrive side by side */
+    struct sim_arrival *batch;
+    unsigned nbatch, cap, bpos, rep;
+    struct sim_arrival carry; /* read ahead: first of the next instant */
+    bool has_carry;
     unsigned shown; /* problems printed */
     struct sim_feed *feed;
 };
@@ -92,6 +98,8 @@ to_spec(struct sim_feed *f, const struct feed_src *s, const struct wl_vm *vm)
         .host = s->spec->host,
         .start_ns = vm->arrival_ns,
         .wl = {.phases = phases, .nphases = vm->nphases, .loops = vm->loops},
+        .mem_mb = vm->memory_mb ? vm->memory_mb : s->spec->mem_mb,
+        .group = (uint32_t)vm->group,
         .line = s->spec->line,
     };
     return sp;
@@ -135,27 +143,89 @@ static int open_src(struct sim_feed *f, unsigned i, uint64_t seed, char *err,
     return wl_open(sp->path, &o, &s->wl, err, errlen);
 }
 
-/* Look one VM ahead in @s: 0, or -1 (f->err set). */
-static int refill(struct sim_feed *f, struct feed_src *s)
+/* The next VM of @s's trace or generator: 1, 0 at its end, -1 (f->err). */
+static int read_one(struct sim_feed *f, struct feed_src *s,
+                    struct sim_arrival *out)
 {
     struct wl_vm vm;
-    if (s->has || s->done)
-        return 0;
     int rc = wl_next(s->wl, &vm);
     if (rc < 0) {
         snprintf(f->err, sizeof f->err, "%s", wl_error(s->wl));
         return -1;
     }
-    if (rc == 0) {
-        s->done = true;
+    if (rc == 0)
         return 0;
-    }
     const struct sim_vm_spec *sp = to_spec(f, s, &vm);
     if (!sp) {
         snprintf(f->err, sizeof f->err, "%s: out of memory", vm.name);
         return -1;
     }
-    s->pending = (struct sim_arrival){sp, vm.arrival_ns, s->spec->host, 0};
+    *out = (struct sim_arrival){sp, vm.arrival_ns, s->spec->host, 0};
+    return 1;
+}
+
+/* A source with count > 1: read every VM of the next instant. */
+static int read_batch(struct sim_feed *f, struct feed_src *s)
+{
+    s->nbatch = s->bpos = s->rep = 0;
+    for (;;) {
+        struct sim_arrival a;
+        int rc = s->has_carry ? 1 : read_one(f, s, &a);
+        if (rc < 0)
+            return -1;
+        if (s->has_carry) {
+            a = s->carry;
+            s->has_carry = false;
+        }
+        if (rc == 0)
+            return 0;
+        if (s->nbatch && a.time_ns != s->batch[0].time_ns) {
+            s->carry = a;
+            s->has_carry = true;
+            return 0;
+        }
+        if (s->nbatch == s->cap) {
+            unsigned cap = s->cap ? 2 * s->cap : 64;
+            struct sim_arrival *b = realloc(s->batch, cap * sizeof *b);
+            if (!b) {
+                snprintf(f->err, sizeof f->err, "out of memory");
+                return -1;
+            }
+            s->batch = b;
+            s->cap = cap;
+        }
+        s->batch[s->nbatch++] = a;
+    }
+}
+
+/* Look one VM ahead in @s: 0, or -1 (f->err set). */
+static int refill(struct sim_feed *f, struct feed_src *s)
+{
+    if (s->has || s->done)
+        return 0;
+    unsigned count = s->spec->count ? s->spec->count : 1;
+    if (count == 1) {
+        int rc = read_one(f, s, &s->pending);
+        if (rc < 0)
+            return -1;
+        s->done = rc == 0;
+        s->has = rc == 1;
+        return 0;
+    }
+    if (s->bpos == s->nbatch) {
+        if (s->nbatch && s->rep + 1 < count) {
+            s->bpos = 0; /* this instant's VMs again */
+            s->rep++;
+        } else if (read_batch(f, s)) {
+            return -1;
+        }
+    }
+    if (!s->nbatch) {
+        s->done = true;
+        return 0;
+    }
+    s->pending = s->batch[s->bpos++];
+    s->pending.replica = s->rep;
     s->has = true;
     return 0;
 }
@@ -265,8 +335,10 @@ void sim_feed_destroy(struct sim_feed *f)
 {
     if (!f)
         return;
-    for (unsigned i = 0; i < f->nsrc; i++)
+    for (unsigned i = 0; i < f->nsrc; i++) {
         wl_close(f->src[i].wl);
+        free(f->src[i].batch);
+    }
     while (f->arena) {
         struct chunk *c = f->arena;
         f->arena = c->next;

@@ -349,6 +349,7 @@ static int top_level(struct sim_scn *c, struct fy_node *root)
                                        "vms",
                                        "faults",
                                        "sources",
+                                       "datacenter",
                                        NULL};
     struct fy_node *hosts, *vms, *srcs = sim_scn_get(root, "sources");
 
@@ -367,7 +368,9 @@ static int top_level(struct sim_scn *c, struct fy_node *root)
         (!(vms = sim_scn_get(root, "vms")) && !srcs &&
          sim_scn_need(c, root, NULL, "vms", &vms)) ||
         (vms && sim_scn_vms(c, vms)) || (srcs && sim_scn_sources(c, srcs)) ||
-        sim_scn_faults(c, sim_scn_get(root, "faults")))
+        sim_scn_faults(c, sim_scn_get(root, "faults")) ||
+        sim_scn_datacenter(c, sim_scn_get(root, "datacenter")) ||
+        sim_scn_dc_check(c, root))
         return -1;
     return top_defaults(c, root);
 }
@@ -503,6 +506,7 @@ void sim_scenario_free(struct sim_scenario *s)
         free(s->vms[i].name);
         free(s->vms[i].allowed);
         free(s->vms[i].wl.phases);
+        free(s->vms[i].tasks);
     }
     for (unsigned i = 0; i < s->nsources; i++) {
         free(s->sources[i].name);
@@ -510,6 +514,12 @@ void sim_scenario_free(struct sim_scenario *s)
         free(s->sources[i].sizes);
     }
     free(s->sources);
+    if (s->dc) {
+        free(s->dc->placement);
+        free(s->dc->placement_args);
+        free(s->dc->failures);
+        free(s->dc);
+    }
     free(s->compare);
     free(s->hosts);
     free(s->vms);

@@ -51,6 +51,23 @@ struct sim_workload {
     uint64_t loops;
 };
 
+/* Tasks a VM runs (datacenter tier): @count tasks of work drawn from
+ * @work (reference ns of one pCPU at speed 1), all ready when the VM
+ * starts. */
+struct sim_task_spec {
+    unsigned count;
+    struct sim_dist work;
+};
+
+/* How the tasks (or phase programs) of one VM share its vCPUs, and how
+ * the VMs of one host share its pCPUs, in the datacenter tier's host
+ * model (CloudSim's two provisioning policies). */
+enum sim_sharing {
+    SIM_SHARE_DEFAULT = 0, /* the datacenter section's choice */
+    SIM_SHARE_TIME,        /* processor sharing */
+    SIM_SHARE_SPACE,       /* one per vCPU (pCPU), the rest wait in order */
+};
+
 struct sim_vm_spec {
     char *name;
     unsigned count;    /* identical VMs made from this entry (default 1) */
@@ -62,13 +79,105 @@ struct sim_vm_spec {
     uint64_t start_ns; /* arrival time */
     unsigned *allowed; /* pCPU ids on its host, NULL = all */
     unsigned nallowed;
-    struct sim_workload wl;
-    unsigned line; /* where it was defined, for messages */
+    struct sim_workload wl; /* nphases 0: no phase program (tasks only) */
+    /* Datacenter tier */
+    uint64_t mem_mb;             /* memory it asks for (default 0) */
+    struct sim_task_spec *tasks; /* NULL: none */
+    unsigned ntasks;
+    unsigned task_sharing; /* enum sim_sharing */
+    uint32_t group;        /* virtual cluster (0 = none) */
+    /* Memory dirtying while it migrates (writable working set) */
+    uint64_t wws_mb;       /* hot set */
+    uint64_t wws_rate_Bps; /* writes into it, bytes/s */
+    uint64_t bg_rate_Bps;  /* writes over the rest */
+    unsigned line;         /* where it was defined, for messages */
+};
+
+/* Power drawn by a host at a CPU utilisation: linear from idle to peak,
+ * or interpolated in a table at 0, 10, ..., 100% (SPECpower style). */
+struct sim_power {
+    bool set;   /* given; else the datacenter's default */
+    bool table; /* table_w, else idle_w..peak_w */
+    double idle_w, peak_w;
+    double table_w[11];
 };
 
 struct sim_host_spec {
     char *topo;     /* hwloc synthetic string or XML file (resolved path) */
     unsigned count; /* hosts of this type (default 1) */
+    /* Datacenter tier */
+    uint64_t mem_mb; /* memory (0: unlimited) */
+    uint32_t speed;  /* thousandths of the reference pCPU (default 1000) */
+    struct sim_power power;
+    unsigned line;
+};
+
+/* The datacenter tier (scenario_dc.c; docs/datacenter.md). */
+enum sim_dc_link_level {
+    SIM_LINK_HOST = 0, /* host to its rack switch */
+    SIM_LINK_RACK,     /* rack to its cluster */
+    SIM_LINK_CLUSTER,  /* cluster to its datacenter */
+    SIM_LINK_LEVELS
+};
+
+struct sim_dc_link {
+    uint64_t bw_bps;     /* bit/s */
+    uint64_t latency_ns; /* one way */
+};
+
+enum sim_dc_on_failure {
+    SIM_FAIL_RESTART = 0, /* VMs of a failed host start again elsewhere */
+    SIM_FAIL_LOSE,        /* they are lost (counted) */
+};
+
+/* A host failure: one-off (at_ns, repair after repair_ns; 0 = never) or a
+ * random process (mtbf/mttr) on one host or every host. */
+struct sim_dc_failure {
+    int host; /* -1 = every host (random processes only) */
+    bool random;
+    uint64_t at_ns, repair_ns;
+    struct sim_dist mtbf, mttr;
+    unsigned line;
+};
+
+struct sim_dc_spec {
+    unsigned hosts_per_rack;    /* default 40 */
+    unsigned racks_per_cluster; /* default 10 */
+    unsigned clusters_per_dc;   /* default 0: one datacenter */
+    struct sim_dc_link link[SIM_LINK_LEVELS];
+    char *placement; /* placement policy (default "first-fit") */
+    char *placement_args;
+    uint32_t cpu_overcommit_milli; /* vCPUs per pCPU x1000 (default 1000) */
+    uint32_t mem_overcommit_milli; /* default 1000 */
+    unsigned queue;                /* 0 fifo, 1 backfill */
+    unsigned vm_sharing;           /* enum sim_sharing (default time) */
+    unsigned task_sharing;         /* default for VMs (default time) */
+    struct sim_power power;        /* default for host types */
+    /* Power management: idle hosts off after idle_ns (when on) */
+    bool power_off_idle;
+    uint64_t idle_ns, off_ns, boot_ns;
+    bool start_off; /* hosts start switched off */
+    struct sim_dc_failure *failures;
+    unsigned nfailures;
+    unsigned on_failure; /* enum sim_dc_on_failure */
+    /* Consolidation (threshold, minimum migration time selection) */
+    bool consolidate;
+    uint64_t interval_ns;           /* default 300 s */
+    uint32_t upper_milli;           /* overloaded above (default 800) */
+    uint32_t lower_milli;           /* underloaded below (default 200) */
+    uint32_t mig_degradation_milli; /* VM speed lost while migrating (100) */
+    bool target_policy;  /* targets from the placement policy, not fullest */
+    uint64_t sample_ns;  /* series.csv period (default 300 s) */
+    bool bursts_as_load; /* a compute phase and the block phase after
+                               it: one constant load (bursts: load) */
+    /* Live migration by pre-copy (docs/migration.md); 0 = default */
+    struct sim_dc_mig {
+        uint64_t min_rate_bps, max_rate_bps, increment_bps;
+        uint64_t threshold_bytes, resume_ns;
+        unsigned max_rounds, max_sent_pct, min_pages;
+        bool xen;       /* Xen's stop rules: 30 rounds, 3x memory, 50 pages */
+        bool stop_copy; /* no pre-copy: stop-and-copy at the maximum rate */
+    } mig;
     unsigned line;
 };
 
@@ -107,8 +216,11 @@ struct sim_src_spec {
     struct wl_opts opts; /* TRACE: format, window, sample, scale, ... */
     struct wl_gen gen;   /* GEN; gen.sizes points into @sizes */
     struct wl_size *sizes;
-    bool seeded; /* a seed was given; else derived from the run's */
-    int host;    /* -1 = spread round-robin */
+    bool seeded;     /* a seed was given; else derived from the run's */
+    int host;        /* -1 = spread round-robin */
+    unsigned count;  /* each VM arrives this many times (replicas sharing
+                       one program); default 1 */
+    uint64_t mem_mb; /* traces: memory of VMs the trace gives none */
     unsigned line;
 };
 
@@ -137,6 +249,7 @@ struct sim_scenario {
     char *out_dir;                /* default "out/<name>" */
     struct sim_src_spec *sources; /* merged with vms by arrival time */
     unsigned nsources;
+    struct sim_dc_spec *dc; /* datacenter: section, or NULL */
 };
 
 /*

@@ -89,6 +89,19 @@ int sim_scn_vms(struct sim_scn *c, struct fy_node *n);
 int sim_scn_faults(struct sim_scn *c, struct fy_node *n);
 int sim_scn_sources(struct sim_scn *c, struct fy_node *n); /* scenario_src.c */
 
+/* The datacenter tier (scenario_dc.c). */
+int sim_scn_datacenter(struct sim_scn *c, struct fy_node *n);
+int sim_scn_host_dc(struct sim_scn *c, struct fy_node *n, const char *path,
+                    struct sim_host_spec *h);
+int sim_scn_vm_dc(struct sim_scn *c, struct fy_node *n, const char *path,
+                  struct sim_vm_spec *v);
+int sim_scn_power(struct sim_scn *c, struct fy_node *n, const char *path,
+                  struct sim_power *out);
+int sim_scn_dc_check(struct sim_scn *c, struct fy_node *root);
+/* A memory size ("512MB", "2GB", a bare number of MB) in MB. */
+int sim_scn_size_mb(struct sim_scn *c, struct fy_node *n, const char *path,
+                    uint64_t *out);
+
 /* pCPUs of host @host (an index after expanding counts), or the fewest of
  * any host for -1. */
 unsigned sim_scn_host_npcpus(const struct sim_scn *c, int host);

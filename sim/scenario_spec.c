@@ -221,7 +221,8 @@ static int host_topo(struct sim_scn *c, struct fy_node *n, const char *path,
 static int host_entry(struct sim_scn *c, struct fy_node *n, const char *path,
                       unsigned i)
 {
-    static const char *const keys[] = {"topology", "count", NULL};
+    static const char *const keys[] = {"topology", "count", "memory",
+                                       "speed",    "power", NULL};
     struct sim_host_spec *h = &c->s->hosts[i];
     char p[SIM_SCN_PATH], tp[SIM_SCN_PATH];
     struct fy_node *topo = n;
@@ -234,10 +235,13 @@ static int host_entry(struct sim_scn *c, struct fy_node *n, const char *path,
             sim_scn_need(c, n, path, "topology", &topo) ||
             sim_scn_uint(c, sim_scn_get(n, "count"),
                          sim_scn_path(p, path, "count"), 1, SIM_SCN_MAX_COUNT,
-                         &count))
+                         &count) ||
+            sim_scn_host_dc(c, n, path, h))
             return -1;
         tpath = sim_scn_path(tp, path, "topology");
     }
+    if (!h->speed)
+        h->speed = 1000;
     if (host_topo(c, topo, tpath, h, &c->spec_npcpus[i]))
         return -1;
     h->count = (unsigned)count;
@@ -564,9 +568,10 @@ static int vm_name(struct sim_scn *c, struct fy_node *n, const char *path,
 static int vm_entry(struct sim_scn *c, struct fy_node *n, const char *path,
                     unsigned i)
 {
-    static const char *const keys[] = {"name",    "count",    "vcpus", "weight",
-                                       "cap",     "prio",     "host",  "start",
-                                       "allowed", "workload", NULL};
+    static const char *const keys[] = {
+        "name",         "count", "vcpus",   "weight",   "cap",    "prio",
+        "host",         "start", "allowed", "workload", "memory", "tasks",
+        "task_sharing", "group", "dirty",   NULL};
     struct sim_vm_spec *v = &c->s->vms[i];
     char p[SIM_SCN_PATH];
     struct fy_node *wl;
@@ -579,7 +584,11 @@ static int vm_entry(struct sim_scn *c, struct fy_node *n, const char *path,
                  v) ||
         vm_allowed(c, sim_scn_get(n, "allowed"),
                    sim_scn_path(p, path, "allowed"), v) ||
-        sim_scn_need(c, n, path, "workload", &wl))
+        sim_scn_vm_dc(c, n, path, v))
+        return -1;
+    if (v->ntasks && !sim_scn_get(n, "workload"))
+        return 0; /* tasks only */
+    if (sim_scn_need(c, n, path, "workload", &wl))
         return -1;
     return workload(c, wl, sim_scn_path(p, path, "workload"), &v->wl);
 }

@@ -229,7 +229,7 @@ static int trace_entry(struct sim_scn *c, struct fy_node *m, const char *path,
         "scale",           "burst",      "max_vcpus", "vcpus",
         "on_error",        "name",       "host",      "seed",
         "reorder",         "max_phases", "lookahead", "cores_per_unit",
-        "memory_per_unit", NULL};
+        "memory_per_unit", "count",      "memory",    NULL};
     char p[SIM_SCN_PATH];
     struct fy_node *t = sim_scn_get(m, "trace"), *seed;
     const char *file;
@@ -487,7 +487,7 @@ static int gen_entry(struct sim_scn *c, struct fy_node *m, const char *path,
     static const char *const keys[] = {
         "generator", "rate",  "dwell", "amplitude", "period", "phase",
         "start",     "until", "limit", "seed",      "sizes",  "lifetime",
-        "demand",    "name",  "host",  NULL};
+        "demand",    "name",  "host",  "count",     NULL};
     char p[SIM_SCN_PATH], err[256];
     struct wl_gen *g = &src->gen;
     struct fy_node *life, *seed;
@@ -534,6 +534,7 @@ static int src_entry(struct sim_scn *c, struct fy_node *n, const char *path,
 {
     struct sim_src_spec *src = &c->s->sources[i];
     char p[SIM_SCN_PATH];
+    uint64_t count = 1;
     bool t, g;
 
     src->line = sim_scn_line(n);
@@ -549,8 +550,13 @@ static int src_entry(struct sim_scn *c, struct fy_node *n, const char *path,
                                 "generator: (poisson, mmpp, diurnal)");
     if (sim_scn_name(c, sim_scn_get(n, "name"), sim_scn_path(p, path, "name"),
                      &src->name) ||
-        src_host(c, n, path, &src->host))
+        src_host(c, n, path, &src->host) ||
+        sim_scn_uint(c, sim_scn_get(n, "count"), sim_scn_path(p, path, "count"),
+                     1, SIM_SCN_MAX_COUNT, &count) ||
+        sim_scn_size_mb(c, sim_scn_get(n, "memory"),
+                        sim_scn_path(p, path, "memory"), &src->mem_mb))
         return -1;
+    src->count = (unsigned)count;
     return t ? trace_entry(c, n, path, src) : gen_entry(c, n, path, i, src);
 }
 

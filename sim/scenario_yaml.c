@@ -468,6 +468,7 @@ static const struct {
     {"s", 1000000000},
     {"min", UINT64_C(60000000000)},
     {"h", UINT64_C(3600000000000)},
+    {"d", UINT64_C(86400000000000)},
 };
 
 static uint64_t gcd_u64(uint64_t a, uint64_t b)
@@ -598,7 +599,7 @@ int sim_scn_duration(struct sim_scn *c, struct fy_node *n, const char *path,
     default:
         return sim_scn_fail(c, n, path,
                             "'%s' is not a duration (a number of ns, or a "
-                            "number and a unit: ns us ms s min h, as in 2ms "
+                            "number and a unit: ns us ms s min h d, as in 2ms "
                             "or 1.5s)",
                             s);
     }
