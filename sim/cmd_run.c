@@ -113,6 +113,15 @@ static int write_summary(const char *dir, const struct sim_scenario *s,
     return rc;
 }
 
+/* Some VM runs tasks under a guest policy (docs/nested.md). */
+static bool has_guests(const struct sim_scenario *s)
+{
+    for (unsigned i = 0; i < s->nvms; i++)
+        if (s->vms[i].guest_policy)
+            return true;
+    return false;
+}
+
 static int write_results(const char *dir, const struct sim_scenario *s,
                          struct sim_model *m, uint64_t seed, double wall,
                          bool partial)
@@ -124,24 +133,34 @@ static int write_results(const char *dir, const struct sim_scenario *s,
         rc = write_table(dir, "pcpus.csv", sim_model_write_pcpus, m);
     if (!rc)
         rc = write_table(dir, "hosts.csv", sim_model_write_hosts, m);
+    if (!rc && has_guests(s))
+        rc = write_table(dir, "tasks.csv", sim_model_write_tasks, m);
     if (!rc)
         rc = write_summary(dir, s, m, seed, wall, partial);
     return rc;
 }
 
-/* Open dir/trace.csv under a temporary name, renamed when complete. */
-static FILE *open_trace(const char *dir, char *tmp, size_t len)
+/* Open dir/NAME (trace.csv, guest_trace.csv) under a temporary name,
+ * renamed when complete; @prefix goes before the header. */
+static FILE *open_trace_as(const char *dir, const char *name,
+                           const char *prefix, char *tmp, size_t len)
 {
     if (sim_mkdirs(dir) ||
-        snprintf(tmp, len, "%s/.trace.csv.partial", dir) >= (int)len)
+        snprintf(tmp, len, "%s/.%s.partial", dir, name) >= (int)len)
         return NULL;
     FILE *f = fopen(tmp, "w");
     if (f)
-        fprintf(f, "%s\n", VCPU_TRACE_CSV_HEADER);
+        fprintf(f, "%s%s\n", prefix, VCPU_TRACE_CSV_HEADER);
     return f;
 }
 
-static int close_trace(FILE *f, const char *tmp, const char *dir, bool ok)
+static FILE *open_trace(const char *dir, char *tmp, size_t len)
+{
+    return open_trace_as(dir, "trace.csv", "", tmp, len);
+}
+
+static int close_trace_as(FILE *f, const char *tmp, const char *dir,
+                          const char *name, bool ok)
 {
     if (!f)
         return 0;
@@ -149,9 +168,14 @@ static int close_trace(FILE *f, const char *tmp, const char *dir, bool ok)
     if (!ok)
         return rc; /* keep the .partial file: it says what it is */
     char path[4096];
-    if (snprintf(path, sizeof path, "%s/trace.csv", dir) >= (int)sizeof path)
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
         return -ENAMETOOLONG;
     return rc ? rc : (rename(tmp, path) ? -errno : 0);
+}
+
+static int close_trace(FILE *f, const char *tmp, const char *dir, bool ok)
+{
+    return close_trace_as(f, tmp, dir, "trace.csv", ok);
 }
 
 /* The scenario's sources for one run, or NULL if it has none. */
@@ -177,14 +201,19 @@ static int run_one(const struct run_opts *o, const struct sim_scenario *s,
                    const struct vcpu_policy_ops *ops, uint64_t seed,
                    const char *dir, struct report *rep)
 {
-    char err[2048], tmp[4096];
+    char err[2048], tmp[4096], gtmp[4096];
     FILE *trace =
         (o->trace || s->trace) ? open_trace(dir, tmp, sizeof tmp) : NULL;
+    FILE *gtrace =
+        trace && has_guests(s)
+            ? open_trace_as(dir, "guest_trace.csv", "vm,", gtmp, sizeof gtmp)
+            : NULL;
     struct sim_model_opts mo = {
         .scn = s,
         .ops = ops,
         .seed = seed,
         .trace = trace,
+        .guest_trace = gtrace,
         .check = o->check,
         .policy_args = ops ? NULL : s->policy_args,
     };
@@ -196,6 +225,7 @@ static int run_one(const struct run_opts *o, const struct sim_scenario *s,
             fprintf(stderr, "vcpusim: %s: %s\n", s->file, err);
         sim_feed_destroy(feed);
         close_trace(trace, tmp, dir, false);
+        close_trace_as(gtrace, gtmp, dir, "guest_trace.csv", false);
         return SIM_EXIT_DATAERR;
     }
     char label[160];
@@ -218,6 +248,8 @@ static int run_one(const struct run_opts *o, const struct sim_scenario *s,
         fprintf(stderr, "vcpusim: cannot write results in %s: %s\n", dir,
                 strerror(-wr));
     close_trace(trace, tmp, dir, !rc && !stop_requested);
+    close_trace_as(gtrace, gtmp, dir, "guest_trace.csv",
+                   !rc && !stop_requested);
     report_add(rep, m, sim_model_policy(m), seed, wall);
     if (!o->quiet)
         fprintf(stderr,

@@ -91,6 +91,8 @@ void sim_account(struct sim_host *h, vcpu_pcpu_t p, uint64_t now)
         struct sim_vcpu_extra *x = sim_extra(h, pc->curr);
         if (x)
             x->spin_ns += dt;
+    } else if (s->mode == SIM_M_GUEST) {
+        sim_nested_account(h, pc->curr, dt, pc->speed);
     }
 }
 
@@ -317,6 +319,10 @@ void sim_step(struct sim_model *m, struct sim_host *h, vcpu_pcpu_t p)
 {
     vcpu_id_t v = h->pcpus[p].curr;
     struct sim_vcpu *s = &h->vcpus[v];
+    if (s->mode == SIM_M_GUEST) {
+        sim_nested_step(m, h, p);
+        return;
+    }
     for (unsigned guard = 0; guard < 64; guard++) {
         if ((s->mode == SIM_M_COMPUTE || s->mode == SIM_M_CS) && s->remaining)
             break;
@@ -379,6 +385,8 @@ static uint64_t run_end(struct sim_model *m, struct sim_host *h, vcpu_pcpu_t p,
         uint64_t sp = pc->speed ? pc->speed : 1;
         fin = pc->since + (s->remaining * VCPU_SPEED_NOMINAL + sp - 1) / sp;
         fin = fin > m->now ? fin : m->now;
+    } else if (s->mode == SIM_M_GUEST) {
+        fin = sim_nested_run_end(m, h, p);
     } else if (s->mode == SIM_M_SPIN) {
         if (m->scn->ple_window_ns) {
             fin = s->spin_start + m->scn->ple_window_ns;

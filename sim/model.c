@@ -322,11 +322,19 @@ static void add_vcpus(struct sim_model *m, struct sim_host *h,
         struct sim_vcpu *s = &h->vcpus[v];
         memset(s, 0, sizeof *s);
         s->vm = index;
-        sim_prepare_phase(m, h, s);
+        if (spec->guest_policy)
+            s->mode = SIM_M_GUEST;
+        else
+            sim_prepare_phase(m, h, s);
         if (spec->prio)
             vcpu_core_vcpu_set_prio(h->core, v, spec->prio);
     }
     vm->nvcpus = vm->alive = spec->vcpus;
+    if (spec->guest_policy) { /* its guest wakes the vCPUs it needs */
+        if (!m->failed)
+            sim_nested_start(m, h, vm);
+        return;
+    }
     for (unsigned i = 0; i < spec->vcpus && !m->failed; i++)
         sim_core_call(m, vcpu_core_wake(h->core, m->now, vm->first + i),
                       "wake");
@@ -481,11 +489,14 @@ int sim_model_create(const struct sim_model_opts *o, struct sim_model **out,
     m->seed = o->seed;
     m->check = o->check || o->scn->check;
     m->trace = o->trace;
+    m->guest_trace = o->guest_trace;
     init_env(m);
     const char *args = o->ops ? o->policy_args : o->scn->policy_args;
     if (args && !(m->policy_args = strdup(args)))
         goto nomem;
     int rc = resolve_policy(m, o, err, errlen);
+    if (!rc)
+        rc = sim_nested_init(m, err, errlen);
     if (!rc)
         rc = sim_engine_create(64, &m->eng);
     m->window_ns = 1000000;
@@ -512,8 +523,11 @@ void sim_model_destroy(struct sim_model *m)
     for (unsigned h = 0; h < m->nhosts; h++)
         host_fini(&m->hosts[h]);
     free(m->hosts);
-    for (unsigned i = 0; i < m->nvms; i++)
+    for (unsigned i = 0; i < m->nvms; i++) {
         free(m->vms[i].lock_owner);
+        sim_nested_free(m->vms[i].guest);
+    }
+    sim_nested_fini(m);
     free(m->vms);
     sim_engine_destroy(m->eng);
     vcpu_policy_close(m->lib);

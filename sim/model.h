@@ -41,6 +41,7 @@ enum sim_mode {
     SIM_M_BLOCK,
     SIM_M_BARRIER,
     SIM_M_DONE,
+    SIM_M_GUEST, /* runs whatever task its guest pCPU runs (nested.c) */
 };
 
 struct sim_vcpu {
@@ -82,6 +83,7 @@ struct sim_vm {
     vcpu_id_t *lock_owner; /* SIM_MAX_LOCKS; allocated at the first lock */
     uint64_t start_ns, finish_ns; /* finish 0 while running */
     unsigned replica;             /* index among the spec's count */
+    struct sim_guest *guest;      /* nested scheduling, or NULL */
 };
 
 struct sim_host {
@@ -114,6 +116,7 @@ struct sim_model_opts {
     FILE *trace;              /* CSV trace out, or NULL */
     struct sim_source source; /* NULL next: the scenario's VMs */
     bool check;               /* invariants after every call */
+    FILE *guest_trace; /* nested VMs' guest cores: "vm," + a trace line */
 };
 
 int sim_model_create(const struct sim_model_opts *o, struct sim_model **out,
@@ -155,6 +158,27 @@ struct sim_vm_result {
 unsigned sim_model_nvms(const struct sim_model *m);
 void sim_model_vm_result(struct sim_model *m, unsigned i,
                          struct sim_vm_result *out);
+
+/* Tasks of VMs run under a guest policy (docs/nested.md). */
+enum sim_task_state {
+    SIM_TASK_QUEUED = 0, /* waiting in the guest, or suspended by it */
+    SIM_TASK_RUNNING,    /* current on a guest pCPU (its vCPU may not run) */
+    SIM_TASK_DONE,
+};
+struct sim_task_result {
+    unsigned state;               /* enum sim_task_state */
+    uint64_t work_ns, done_ns;    /* reference ns asked and done */
+    uint64_t start_ns, finish_ns; /* first run; finish 0: not done */
+    uint64_t guest_run_ns;        /* time the guest thinks it ran */
+    unsigned guest_runs;          /* times the guest dispatched it */
+};
+/* Tasks of VM @vm (0 for a VM without a guest policy). */
+unsigned sim_model_ntasks(const struct sim_model *m, unsigned vm);
+int sim_model_task(struct sim_model *m, unsigned vm, unsigned t,
+                   struct sim_task_result *out);
+/* tasks.csv: vm,name,replica,task,work_s,state,start_s,finish_s (as the
+ * datacenter tier writes it). */
+int sim_model_write_tasks(struct sim_model *m, FILE *f);
 
 /* Access for tests and validation experiments. */
 struct sim_host *sim_model_host(struct sim_model *m, unsigned h);

@@ -16,6 +16,33 @@ enum sim_event_kind {
 
 struct sim_host_priv; /* unused */
 
+/* A task of a nested VM: one vCPU of its guest core. */
+struct sim_task {
+    uint64_t work, remaining;     /* reference ns */
+    uint64_t start_ns, finish_ns; /* first run; 0 until done */
+    bool started, done;
+};
+
+/* The guest side of a VM run under a guest policy (nested.c): a core
+ * whose pCPU j is the VM's vCPU j; task t is guest vCPU t. */
+struct sim_guest {
+    struct sim_model *m;
+    struct sim_host *h;
+    struct sim_vm *vm;
+    unsigned index; /* the VM's index */
+    vcpu_core_t *core;
+    vcpu_topo_t *topo;
+    struct vcpu_core_env env;
+    struct sim_task *tasks;
+    unsigned ntasks, alive, npcpus;
+    vcpu_id_t *curr;       /* by guest pCPU: its task, from the trace */
+    bool *preempt_pending; /* asked while its vCPU did not run */
+    vcpu_pcpu_t *kicks, *preempts;
+    bool *kicked, *preempted;
+    unsigned nkicks, npreempts;
+    bool has_tick;
+};
+
 struct sim_model {
     const struct sim_scenario *scn;
     const struct vcpu_policy_ops *ops;
@@ -38,6 +65,9 @@ struct sim_model {
         unsigned entry, replica;
     } scn_src;
     FILE *trace;
+    FILE *guest_trace;
+    const struct vcpu_policy_ops **guest_ops; /* by scn->vms entry */
+    vcpu_policy_lib_t **guest_libs;
     struct vcpu_core_env env; /* of every host's core */
     bool check, failed;
     char err[2048];
@@ -83,5 +113,22 @@ void sim_barrier_check(struct sim_model *m, struct sim_host *h,
 void sim_step(struct sim_model *m, struct sim_host *h, vcpu_pcpu_t p);
 void sim_wake(struct sim_model *m, struct sim_host *h, vcpu_id_t v);
 void sim_rearm(struct sim_model *m, struct sim_host *h);
+
+/* nested.c */
+/* Resolve the scenario's guest policies (built-in or .so). */
+int sim_nested_init(struct sim_model *m, char *err, size_t errlen);
+void sim_nested_fini(struct sim_model *m);
+/* A VM with a guest policy arrives: its host vCPUs exist (NEW); make the
+ * guest and wake the vCPUs whose guest pCPUs got a task. */
+void sim_nested_start(struct sim_model *m, struct sim_host *h,
+                      struct sim_vm *vm);
+void sim_nested_free(struct sim_guest *g);
+/* Charge @dt ns at @speed on host vCPU @s (SIM_M_GUEST) to its task. */
+void sim_nested_account(struct sim_host *h, vcpu_id_t v, uint64_t dt,
+                        uint32_t speed);
+/* Run-end of @p running a SIM_M_GUEST vCPU, before the host's slice. */
+uint64_t sim_nested_run_end(struct sim_model *m, struct sim_host *h,
+                            vcpu_pcpu_t p);
+void sim_nested_step(struct sim_model *m, struct sim_host *h, vcpu_pcpu_t p);
 
 #endif /* SIM_MODEL_INTERNAL_H */

@@ -181,6 +181,12 @@ static int policy_name(struct sim_scn *c, struct fy_node *n, const char *path,
     return sim_scn_str(c, n, path, out);
 }
 
+int sim_scn_policy_name(struct sim_scn *c, struct fy_node *n, const char *path,
+                        char **out)
+{
+    return policy_name(c, n, path, out);
+}
+
 /* args: "k=v,..." as given, or a mapping {k: v} joined into that form. */
 static int policy_args(struct sim_scn *c, struct fy_node *n, const char *path)
 {
@@ -507,6 +513,8 @@ void sim_scenario_free(struct sim_scenario *s)
         free(s->vms[i].allowed);
         free(s->vms[i].wl.phases);
         free(s->vms[i].tasks);
+        free(s->vms[i].guest_policy);
+        free(s->vms[i].guest_args);
     }
     for (unsigned i = 0; i < s->nsources; i++) {
         free(s->sources[i].name);

@@ -51,7 +51,8 @@ struct sim_workload {
     uint64_t loops;
 };
 
-/* Tasks a VM runs (datacenter tier): @count tasks of work drawn from
+/* Tasks a VM runs (datacenter tier, or the host tier under a guest
+ * policy): @count tasks of work drawn from
  * @work (reference ns of one pCPU at speed 1), all ready when the VM
  * starts. */
 struct sim_task_spec {
@@ -91,6 +92,10 @@ struct sim_vm_spec {
     uint64_t wws_rate_Bps; /* writes into it, bytes/s */
     uint64_t bg_rate_Bps;  /* writes over the rest */
     unsigned line;         /* where it was defined, for messages */
+    /* Host tier: nested scheduling of the tasks (docs/nested.md) */
+    char *guest_policy;      /* registry name or .so path; NULL: none */
+    char *guest_args;        /* "k=v,..." or NULL */
+    uint64_t guest_slice_ns; /* 0: the scenario's slice */
 };
 
 /* Power drawn by a host at a CPU utilisation: linear from idle to peak,

@@ -685,7 +685,7 @@ int sim_scn_datacenter(struct sim_scn *c, struct fy_node *n)
 }
 
 /* Checks that need the whole scenario: what the datacenter tier's host
- * model cannot run, and tasks without a datacenter. */
+ * model cannot run, and tasks without a datacenter or a guest policy. */
 int sim_scn_dc_check(struct sim_scn *c, struct fy_node *root)
 {
     struct sim_scenario *s = c->s;
@@ -697,10 +697,20 @@ int sim_scn_dc_check(struct sim_scn *c, struct fy_node *root)
         struct fy_node *n =
             vms ? fy_node_sequence_get_by_index(vms, (int)i) : NULL;
         sim_scn_index(p, "vms", i);
-        if (!s->dc && (v->ntasks || v->mem_mb || v->task_sharing || v->group ||
-                       v->wws_mb || v->bg_rate_Bps))
+        if (!s->dc && v->ntasks && !v->guest_policy)
             return sim_scn_fail(c, n, p,
-                                "tasks, memory, task_sharing and group are "
+                                "tasks in the host tier run under a guest "
+                                "policy: add guest_policy: (e.g. rr), or a "
+                                "datacenter: section for the datacenter "
+                                "tier");
+        if (s->dc && v->guest_policy)
+            return sim_scn_fail(c, n, p,
+                                "guest_policy is read by the host tier only "
+                                "(no datacenter: section)");
+        if (!s->dc && (v->mem_mb || v->task_sharing || v->group || v->wws_mb ||
+                       v->bg_rate_Bps))
+            return sim_scn_fail(c, n, p,
+                                "memory, task_sharing and group are "
                                 "read by the datacenter tier only: add a "
                                 "datacenter: section");
         if (!s->dc)

@@ -98,6 +98,13 @@ int sim_scn_vm_dc(struct sim_scn *c, struct fy_node *n, const char *path,
 int sim_scn_power(struct sim_scn *c, struct fy_node *n, const char *path,
                   struct sim_power *out);
 int sim_scn_dc_check(struct sim_scn *c, struct fy_node *root);
+/* Nested scheduling (scenario_nested.c): guest_policy, guest_args,
+ * guest_slice of a VM. */
+int sim_scn_vm_guest(struct sim_scn *c, struct fy_node *n, const char *path,
+                     struct sim_vm_spec *v);
+/* A policy name (registry or .so path, checked) into *@out (scenario.c). */
+int sim_scn_policy_name(struct sim_scn *c, struct fy_node *n, const char *path,
+                        char **out);
 /* A memory size ("512MB", "2GB", a bare number of MB) in MB. */
 int sim_scn_size_mb(struct sim_scn *c, struct fy_node *n, const char *path,
                     uint64_t *out);

@@ -569,9 +569,10 @@ static int vm_entry(struct sim_scn *c, struct fy_node *n, const char *path,
                     unsigned i)
 {
     static const char *const keys[] = {
-        "name",         "count", "vcpus",   "weight",   "cap",    "prio",
-        "host",         "start", "allowed", "workload", "memory", "tasks",
-        "task_sharing", "group", "dirty",   NULL};
+        "name",         "count",      "vcpus",        "weight",  "cap",
+        "prio",         "host",       "start",        "allowed", "workload",
+        "memory",       "tasks",      "task_sharing", "group",   "dirty",
+        "guest_policy", "guest_args", "guest_slice",  NULL};
     struct sim_vm_spec *v = &c->s->vms[i];
     char p[SIM_SCN_PATH];
     struct fy_node *wl;
@@ -584,7 +585,7 @@ static int vm_entry(struct sim_scn *c, struct fy_node *n, const char *path,
                  v) ||
         vm_allowed(c, sim_scn_get(n, "allowed"),
                    sim_scn_path(p, path, "allowed"), v) ||
-        sim_scn_vm_dc(c, n, path, v))
+        sim_scn_vm_dc(c, n, path, v) || sim_scn_vm_guest(c, n, path, v))
         return -1;
     if (v->ntasks && !sim_scn_get(n, "workload"))
         return 0; /* tasks only */
