@@ -25,10 +25,10 @@ static void args_log(void *arg, const char *line)
 /* Built-in policies parse their arguments when a core is made: make one on
  * a one-pCPU machine now, so a bad key fails here with its line. */
 static int check_args(struct sim_scn *c, struct fy_node *n, const char *path,
-                      const char *policy, const char *args)
+                      const struct sim_vm_spec *v)
 {
-    const struct vcpu_policy_ops *ops = vcpu_policy_find(policy);
-    if (!ops || !args)
+    const struct vcpu_policy_ops *ops = vcpu_policy_find(v->guest_policy);
+    if (!ops)
         return 0; /* .so policies: checked when the VM starts */
     vcpu_topo_t *t;
     if (vcpu_topo_load("pack:1 core:1 pu:1", &t))
@@ -38,7 +38,9 @@ static int check_args(struct sim_scn *c, struct fy_node *n, const char *path,
     struct vcpu_core_attr a = {.abi = VCPU_CORE_ABI,
                                .topo = t,
                                .ops = ops,
-                               .policy_args = args,
+                               .policy_args = v->guest_args,
+                               .slice_ns = v->guest_slice_ns ? v->guest_slice_ns
+                                                             : c->s->slice_ns,
                                .flags = VCPU_CORE_NOCHECK,
                                .env = &env,
                                .env_arg = &l};
@@ -48,8 +50,10 @@ static int check_args(struct sim_scn *c, struct fy_node *n, const char *path,
     vcpu_topo_unref(t);
     if (!rc)
         return 0;
-    return sim_scn_fail(c, n, path, "arguments of guest policy '%s': %s",
-                        policy, l.msg[0] ? l.msg : vcpu_strerror(rc));
+    return sim_scn_fail(
+        c, n, path, "guest policy '%s' refuses %s: %s", v->guest_policy,
+        v->guest_args ? "these arguments or slice" : "this slice",
+        l.msg[0] ? l.msg : vcpu_strerror(rc));
 }
 
 int sim_scn_vm_guest(struct sim_scn *c, struct fy_node *n, const char *path,
@@ -81,13 +85,15 @@ int sim_scn_vm_guest(struct sim_scn *c, struct fy_node *n, const char *path,
                             sim_scn_path(p, path, "workload"),
                             "a VM with guest_policy runs its tasks, not a "
                             "workload program");
-    if (sim_scn_str(c, args, sim_scn_path(p, path, "guest_args"),
-                    &v->guest_args) ||
-        check_args(c, args, p, v->guest_policy, v->guest_args) ||
-        sim_scn_duration(c, slice, sim_scn_path(p, path, "guest_slice"),
+    if (sim_scn_duration(c, slice, sim_scn_path(p, path, "guest_slice"),
                          &v->guest_slice_ns))
         return -1;
     if (slice && !v->guest_slice_ns)
         return sim_scn_fail(c, slice, p, "must be more than 0");
-    return 0;
+    if (sim_scn_str(c, args, sim_scn_path(p, path, "guest_args"),
+                    &v->guest_args))
+        return -1;
+    if (!args)
+        sim_scn_path(p, path, slice ? "guest_slice" : "guest_policy");
+    return check_args(c, args ? args : slice ? slice : pol, p, v);
 }
