@@ -486,6 +486,33 @@ static bool trace_ok(const char *buf, char *why, size_t len)
     return true;
 }
 
+/* The tasks of VM @i got the work the host gave its vCPUs (run time x
+ * speed), up to rounding: a nanosecond per run. */
+static bool work_conserved(struct sim_model *m, unsigned i, unsigned ntasks)
+{
+    struct sim_vm *vm = sim_model_vm(m, i);
+    struct sim_host *h = sim_model_host(m, vm->host);
+    uint64_t work = 0, given = 0, runs = 0;
+    for (unsigned t = 0; t < ntasks; t++) {
+        struct sim_task_result r;
+        sim_model_task(m, i, t, &r);
+        work += r.done_ns;
+    }
+    for (unsigned k = 0; k < vm->nvcpus; k++) {
+        struct vcpu_vcpu_stats vs = {.abi = VCPU_CORE_ABI};
+        vcpu_core_vcpu_stats(h->core, vm->first + k, &vs);
+        given += vs.work_ns;
+        runs += vs.nr_runs;
+    }
+    uint64_t off = given > work ? given - work : work - given;
+    if (off > 2 * runs + 2)
+        fprintf(stderr,
+                "VM %u: work %" PRIu64 " ns, given %" PRIu64 " ns, %" PRIu64
+                " runs\n",
+                i, work, given, runs);
+    return off <= 2 * runs + 2;
+}
+
 /* One run of @c: NULL if every check holds, else why (in @why). Writes the
  * guest trace and tasks.csv into @out for the determinism check. */
 static bool prun(const struct pcase *c, char *why, size_t len, char **out,
@@ -528,6 +555,13 @@ static bool prun(const struct pcase *c, char *why, size_t len, char **out,
         }
         if (ok && !vm->finish_ns) {
             snprintf(why, len, "VM %u did not finish", i);
+            ok = false;
+        }
+        if (ok && !work_conserved(m, i, c->vm[i].ntasks)) {
+            snprintf(why, len,
+                     "VM %u: its tasks' work is not what the host "
+                     "gave its vCPUs",
+                     i);
             ok = false;
         }
     }
