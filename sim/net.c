@@ -10,43 +10,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
 #include "net.h"
 
 #define MAX_PATH 64
+#define NOWHERE UINT32_MAX
 
+/* A flow's one pending event follows from its state: ACTIVE, its last byte
+ * leaving; TAIL, it arriving; FAILED, the failure being reported. */
 enum { FL_FREE, FL_ACTIVE, FL_TAIL, FL_FAILED };
-enum { EV_DONE = 1, EV_DELIVER, EV_FAIL };
 
 struct link {
     uint64_t cap, lat, sum_caps; /* sum_caps: caps of its flows */
     uint32_t n_uncapped, nflows, capflows;
     uint32_t *flows; /* flow ids; a flow knows its index here */
     bool up, seeded, inlc;
-    uint32_t mark, ver, nun; /* progressive filling scratch */
-    double rem;
+    uint32_t mark, nun, hpos; /* progressive filling scratch */
+    double rem, share;
+    double load; /* sum of its flows' rates (for provisional rates) */
 };
 
 struct flow {
     uint32_t *path, *pos; /* pos[i]: index in link path[i]'s flows */
     unsigned npath, cappath;
     uint64_t cap, lat, last;
+    uint64_t ev_time, ev_seq; /* its pending event, if ev_pos != NOWHERE */
     double rate, old_rate, remaining, sent;
-    uint32_t gen, mark;
+    uint32_t ev_pos, mark;
     uint8_t state;
     bool bounded, frozen, seeded;
     sim_net_done_fn *done;
     void *ctx;
 };
 
-struct heap_ent {
-    double share;
-    uint32_t link, ver;
+struct cap_ent {
+    uint64_t cap;
+    uint32_t flow;
 };
 
 struct sim_net {
-    sim_engine_t *eng;
-    uint64_t now;
+    uint64_t now, seq;
+    uint64_t quantum, settle_at; /* settle_at: UINT64_MAX if nothing pends */
     struct link *links;
     uint32_t nlinks, caplinks;
     struct flow *flows;
@@ -54,12 +57,13 @@ struct sim_net {
     uint32_t *free_ids;
     uint32_t nfree;
     /* pending seeds and settle scratch */
-    uint32_t *seed_l, *seed_f, *comp_f, *comp_l, *sorted;
+    uint32_t *seed_l, *seed_f, *comp_f, *comp_l;
     uint32_t nseed_l, nseed_f, cap_seed_l, cap_seed_f, cap_comp_f, cap_comp_l;
-    uint32_t ncomp_f, ncomp_l, cap_sorted;
-    struct heap_ent *heap;
-    size_t nheap, capheap;
-    uint32_t epoch;
+    uint32_t ncomp_f, ncomp_l;
+    uint32_t *lheap, *evh; /* links by share, flows by event time */
+    struct cap_ent *cheap; /* flows by cap, keys inline: no cache misses */
+    uint32_t nlheap, caplheap, ncheap, capcheap, nevh, capevh;
+    uint32_t epoch, unfrozen;
     uint64_t recomputes, touched;
 };
 
@@ -85,10 +89,7 @@ int sim_net_create(sim_net_t **out)
     struct sim_net *n = calloc(1, sizeof *n);
     if (!n)
         return -ENOMEM;
-    if (sim_engine_create(0, &n->eng)) {
-        free(n);
-        return -ENOMEM;
-    }
+    n->settle_at = UINT64_MAX;
     *out = n;
     return 0;
 }
@@ -108,9 +109,9 @@ void sim_net_destroy(sim_net_t *n)
     free(n->seed_f);
     free(n->comp_f);
     free(n->comp_l);
-    free(n->sorted);
-    free(n->heap);
-    sim_engine_destroy(n->eng);
+    free(n->lheap);
+    free(n->cheap);
+    free(n->evh);
     free(n);
 }
 
@@ -146,6 +147,18 @@ static bool coupling(const struct link *l)
     return l->n_uncapped > 0 || l->sum_caps > l->cap;
 }
 
+/* Something changed now: settle now, or at the next multiple of the
+ * quantum (see sim_net_set_quantum()). */
+static void pend(sim_net_t *n)
+{
+    if (n->settle_at != UINT64_MAX)
+        return;
+    uint64_t q = n->quantum, t = n->now;
+    n->settle_at = q && t % q ? t - t % q + q : t;
+    if (n->settle_at < t)
+        n->settle_at = t; /* a quantum beyond the end of time */
+}
+
 static int seed_link(sim_net_t *n, uint32_t id)
 {
     struct link *l = &n->links[id];
@@ -155,6 +168,7 @@ static int seed_link(sim_net_t *n, uint32_t id)
         return -ENOMEM;
     l->seeded = true;
     n->seed_l[n->nseed_l++] = id;
+    pend(n);
     return 0;
 }
 
@@ -167,6 +181,7 @@ static int seed_flow(sim_net_t *n, uint32_t id)
         return -ENOMEM;
     f->seeded = true;
     n->seed_f[n->nseed_f++] = id;
+    pend(n);
     return 0;
 }
 
@@ -223,61 +238,205 @@ static void detach(sim_net_t *n, uint32_t id)
             l->sum_caps -= f->cap;
         else
             l->n_uncapped--;
+        l->load -= f->rate;
         if (was || coupling(l))
             seed_link(n, f->path[i]);
     }
     f->rate = 0;
 }
 
+/* Until the next settle, under a quantum: a flow just (re)attached at
+ * rate 0 takes what its path has left, up to its cap. Nothing exceeds a
+ * capacity, and a flow that replaces one on the same path (a migration's
+ * next round) gets about the rate its predecessor freed. */
+static void provisional(sim_net_t *n, uint32_t id)
+{
+    struct flow *f = &n->flows[id];
+    double r = f->cap ? (double)f->cap : INFINITY;
+    for (unsigned i = 0; i < f->npath; i++) {
+        const struct link *l = &n->links[f->path[i]];
+        double left = (double)l->cap - l->load;
+        r = left < r ? left : r;
+    }
+    f->rate = r > 0 ? r : 0;
+    for (unsigned i = 0; i < f->npath; i++)
+        n->links[f->path[i]].load += f->rate;
+}
+
+/* ------------------------------------------------------------------ */
+/* Heaps                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Three binary heaps of ids that know their position: links by (share,
+ * id), flows by (cap, id), flows by (event time, sequence). Positions let
+ * a key change in place, so no stale entries pile up and a heap never
+ * holds more than one entry per link or flow. */
+
+static bool link_less(const sim_net_t *n, uint32_t a, uint32_t b)
+{
+    double x = n->links[a].share, y = n->links[b].share;
+    return x < y || (x == y && a < b);
+}
+
+static void lheap_place(sim_net_t *n, uint32_t i, uint32_t id)
+{
+    n->lheap[i] = id;
+    n->links[id].hpos = i;
+}
+
+static void lheap_up(sim_net_t *n, uint32_t i)
+{
+    uint32_t id = n->lheap[i];
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (!link_less(n, id, n->lheap[p]))
+            break;
+        lheap_place(n, i, n->lheap[p]);
+        i = p;
+    }
+    lheap_place(n, i, id);
+}
+
+static void lheap_down(sim_net_t *n, uint32_t i)
+{
+    uint32_t id = n->lheap[i], m = n->nlheap;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= m)
+            break;
+        if (c + 1 < m && link_less(n, n->lheap[c + 1], n->lheap[c]))
+            c++;
+        if (!link_less(n, n->lheap[c], id))
+            break;
+        lheap_place(n, i, n->lheap[c]);
+        i = c;
+    }
+    lheap_place(n, i, id);
+}
+
+static void lheap_remove(sim_net_t *n, uint32_t id)
+{
+    uint32_t i = n->links[id].hpos, last = n->lheap[--n->nlheap];
+    n->links[id].hpos = NOWHERE;
+    if (last == id)
+        return;
+    lheap_place(n, i, last);
+    lheap_up(n, i);
+    lheap_down(n, n->links[last].hpos);
+}
+
+static bool cap_less(const struct cap_ent *a, const struct cap_ent *b)
+{
+    return a->cap < b->cap || (a->cap == b->cap && a->flow < b->flow);
+}
+
+static void cheap_down(sim_net_t *n, uint32_t i)
+{
+    struct cap_ent e = n->cheap[i], *h = n->cheap;
+    uint32_t m = n->ncheap;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= m)
+            break;
+        if (c + 1 < m && cap_less(&h[c + 1], &h[c]))
+            c++;
+        if (!cap_less(&h[c], &e))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = e;
+}
+
+static void cheap_pop(sim_net_t *n)
+{
+    n->cheap[0] = n->cheap[--n->ncheap];
+    if (n->ncheap)
+        cheap_down(n, 0);
+}
+
+static bool ev_less(const sim_net_t *n, uint32_t a, uint32_t b)
+{
+    const struct flow *x = &n->flows[a], *y = &n->flows[b];
+    return x->ev_time < y->ev_time ||
+           (x->ev_time == y->ev_time && x->ev_seq < y->ev_seq);
+}
+
+static void evh_place(sim_net_t *n, uint32_t i, uint32_t id)
+{
+    n->evh[i] = id;
+    n->flows[id].ev_pos = i;
+}
+
+static void evh_up(sim_net_t *n, uint32_t i)
+{
+    uint32_t id = n->evh[i];
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (!ev_less(n, id, n->evh[p]))
+            break;
+        evh_place(n, i, n->evh[p]);
+        i = p;
+    }
+    evh_place(n, i, id);
+}
+
+static void evh_down(sim_net_t *n, uint32_t i)
+{
+    uint32_t id = n->evh[i], m = n->nevh;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= m)
+            break;
+        if (c + 1 < m && ev_less(n, n->evh[c + 1], n->evh[c]))
+            c++;
+        if (!ev_less(n, n->evh[c], id))
+            break;
+        evh_place(n, i, n->evh[c]);
+        i = c;
+    }
+    evh_place(n, i, id);
+}
+
+/* Cancel flow @id's pending event, if any. */
+static void ev_cancel(sim_net_t *n, uint32_t id)
+{
+    struct flow *f = &n->flows[id];
+    if (f->ev_pos == NOWHERE)
+        return;
+    uint32_t i = f->ev_pos, last = n->evh[--n->nevh];
+    f->ev_pos = NOWHERE;
+    if (last == id)
+        return;
+    evh_place(n, i, last);
+    evh_up(n, i);
+    evh_down(n, n->flows[last].ev_pos);
+}
+
+/* Flow @id's pending event is now at @t. The sequence number breaks ties
+ * in the order the events were set, as an engine queue would. The heap
+ * has room for every flow (see new_id()). */
+static void ev_set(sim_net_t *n, uint32_t id, uint64_t t)
+{
+    struct flow *f = &n->flows[id];
+    f->ev_time = t;
+    f->ev_seq = n->seq++;
+    if (f->ev_pos == NOWHERE) {
+        f->ev_pos = n->nevh++;
+        n->evh[f->ev_pos] = id;
+    }
+    evh_up(n, f->ev_pos);
+    evh_down(n, f->ev_pos);
+}
+
+static uint64_t ev_peek_time(const sim_net_t *n)
+{
+    return n->nevh ? n->flows[n->evh[0]].ev_time : UINT64_MAX;
+}
+
 /* ------------------------------------------------------------------ */
 /* Progressive filling                                                 */
 /* ------------------------------------------------------------------ */
-
-static int heap_push(sim_net_t *n, double share, uint32_t link, uint32_t ver)
-{
-    if (n->nheap == n->capheap) {
-        size_t c = n->capheap ? 2 * n->capheap : 64;
-        struct heap_ent *h = realloc(n->heap, c * sizeof *h);
-        if (!h)
-            return -ENOMEM;
-        n->heap = h;
-        n->capheap = c;
-    }
-    size_t i = n->nheap++;
-    struct heap_ent e = {share, link, ver};
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        const struct heap_ent *q = &n->heap[p];
-        if (q->share < share || (q->share == share && q->link <= link))
-            break;
-        n->heap[i] = *q;
-        i = p;
-    }
-    n->heap[i] = e;
-    return 0;
-}
-
-static void heap_pop(sim_net_t *n)
-{
-    struct heap_ent e = n->heap[--n->nheap];
-    size_t i = 0, m = n->nheap;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= m)
-            break;
-        if (c + 1 < m && (n->heap[c + 1].share < n->heap[c].share ||
-                          (n->heap[c + 1].share == n->heap[c].share &&
-                           n->heap[c + 1].link < n->heap[c].link)))
-            c++;
-        if (e.share < n->heap[c].share ||
-            (e.share == n->heap[c].share && e.link <= n->heap[c].link))
-            break;
-        n->heap[i] = n->heap[c];
-        i = c;
-    }
-    if (m)
-        n->heap[i] = e;
-}
 
 static int comp_add_flow(sim_net_t *n, uint32_t id)
 {
@@ -307,88 +466,90 @@ static int comp_add_link(sim_net_t *n, uint32_t id, bool inlc)
     return 0;
 }
 
+/* Fix @f at @rate; each link of the component it crosses has that much
+ * less to share among one flow fewer, so its share can only rise. */
 static void freeze(sim_net_t *n, struct flow *f, double rate)
 {
     f->frozen = true;
     f->rate = rate;
+    n->unfrozen--;
     for (unsigned i = 0; i < f->npath; i++) {
         struct link *l = &n->links[f->path[i]];
         if (l->mark != n->epoch || !l->inlc)
             continue;
         l->rem -= rate;
         l->nun--;
-        l->ver++;
-        if (l->nun)
-            heap_push(n, l->rem > 0 ? l->rem / l->nun : 0, f->path[i], l->ver);
+        if (l->hpos == NOWHERE)
+            continue; /* the link being filled */
+        if (!l->nun) {
+            lheap_remove(n, f->path[i]);
+            continue;
+        }
+        l->share = l->rem > 0 ? l->rem / l->nun : 0;
+        lheap_up(n, l->hpos);
+        lheap_down(n, l->hpos);
     }
-}
-
-static int by_cap(const void *a, const void *b, void *arg)
-{
-    const struct flow *fl = arg;
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    if (fl[x].cap != fl[y].cap)
-        return fl[x].cap < fl[y].cap ? -1 : 1;
-    return x < y ? -1 : x > y;
 }
 
 static void reschedule(sim_net_t *n, uint32_t id)
 {
     struct flow *f = &n->flows[id];
-    f->gen++;
-    if (!f->bounded || f->rate <= 0)
+    double dt = f->rate > 0 ? ceil(f->remaining * 8e9 / f->rate) : INFINITY;
+    if (!f->bounded || dt >= 9e18 || n->now + (uint64_t)dt < n->now) {
+        ev_cancel(n, id); /* never, or beyond any simulated horizon */
         return;
-    double dt = ceil(f->remaining * 8e9 / f->rate);
-    if (dt >= 9e18 || n->now + (uint64_t)dt < n->now)
-        return; /* beyond any simulated horizon */
-    sim_event_push(n->eng, n->now + (uint64_t)dt, EV_DONE, 0, id, 0, f->gen);
+    }
+    ev_set(n, id, n->now + (uint64_t)dt);
 }
 
-/* Max-min rates of the component's flows (comp_f[0..nf), comp_l[0..nl)):
- * raise a common level; a flow stops at its cap, and all unfrozen flows on
- * a link stop when the link fills. */
-static void fill(sim_net_t *n, uint32_t nf, uint32_t nl)
+/* Heaps of the component's links by share and capped flows by cap. */
+static void fill_init(sim_net_t *n, uint32_t nf, uint32_t nl)
 {
-    n->nheap = 0;
+    n->nlheap = 0;
     for (uint32_t i = 0; i < nl; i++) {
         struct link *l = &n->links[n->comp_l[i]];
         l->rem = (double)l->cap;
         l->nun = l->nflows;
-        l->ver++;
-        heap_push(n, l->rem / l->nun, n->comp_l[i], l->ver);
+        l->share = l->rem / l->nun;
+        lheap_place(n, n->nlheap++, n->comp_l[i]);
     }
-    uint32_t ncapped = 0;
+    for (uint32_t i = nl / 2; i-- > 0;)
+        lheap_down(n, i);
+    n->ncheap = 0;
     for (uint32_t i = 0; i < nf; i++) {
         struct flow *f = &n->flows[n->comp_f[i]];
         accrue(n, f);
         f->old_rate = f->rate;
         f->frozen = false;
         if (f->cap)
-            n->sorted[ncapped++] = n->comp_f[i];
+            n->cheap[n->ncheap++] = (struct cap_ent){f->cap, n->comp_f[i]};
     }
-    qsort_r(n->sorted, ncapped, sizeof *n->sorted, by_cap, n->flows);
-    uint32_t next = 0;
-    for (;;) {
-        while (n->nheap) {
-            const struct heap_ent *t = &n->heap[0];
-            const struct link *l = &n->links[t->link];
-            if (t->ver == l->ver && l->nun)
-                break;
-            heap_pop(n);
-        }
-        while (next < ncapped && n->flows[n->sorted[next]].frozen)
-            next++;
-        double s = n->nheap ? n->heap[0].share : INFINITY;
-        double c =
-            next < ncapped ? (double)n->flows[n->sorted[next]].cap : INFINITY;
+    for (uint32_t i = n->ncheap / 2; i-- > 0;)
+        cheap_down(n, i);
+    n->unfrozen = nf;
+}
+
+/* Max-min rates of the component's flows (comp_f[0..nf), comp_l[0..nl)):
+ * raise a common level; a flow stops at its cap, and all unfrozen flows on
+ * a link stop when the link fills. O((F * path + L) log L + F log F). */
+static void fill(sim_net_t *n, uint32_t nf, uint32_t nl)
+{
+    fill_init(n, nf, nl);
+    while (n->unfrozen) {
+        double s = n->nlheap ? n->links[n->lheap[0]].share : INFINITY;
+        double c = n->ncheap ? (double)n->cheap[0].cap : INFINITY;
         if (isinf(s) && isinf(c))
             break;
-        if (c <= s) {
-            freeze(n, &n->flows[n->sorted[next]], c);
+        if (c <= s) { /* flows a link froze leave only when they matter */
+            struct flow *f = &n->flows[n->cheap[0].flow];
+            cheap_pop(n);
+            if (!f->frozen)
+                freeze(n, f, c);
             continue;
         }
-        struct link *l = &n->links[n->heap[0].link];
-        heap_pop(n);
+        uint32_t id = n->lheap[0];
+        struct link *l = &n->links[id];
+        lheap_remove(n, id);
         for (uint32_t i = 0; i < l->nflows; i++) {
             struct flow *f = &n->flows[l->flows[i]];
             if (!f->frozen)
@@ -397,8 +558,18 @@ static void fill(sim_net_t *n, uint32_t nf, uint32_t nl)
     }
     for (uint32_t i = 0; i < nf; i++) {
         struct flow *f = &n->flows[n->comp_f[i]];
-        if (f->rate != f->old_rate)
-            reschedule(n, n->comp_f[i]);
+        if (f->rate == f->old_rate)
+            continue;
+        reschedule(n, n->comp_f[i]);
+        for (unsigned j = 0; j < f->npath; j++) {
+            struct link *l = &n->links[f->path[j]];
+            if (l->mark != n->epoch || !l->inlc)
+                l->load += f->rate - f->old_rate;
+        }
+    }
+    for (uint32_t i = 0; i < nl; i++) { /* exact, so no drift piles up */
+        struct link *l = &n->links[n->comp_l[i]];
+        l->load = (double)l->cap - l->rem;
     }
 }
 
@@ -406,6 +577,7 @@ static void fill(sim_net_t *n, uint32_t nf, uint32_t nl)
  * leaves no consistent state to return to, hence abort(). */
 static void settle(sim_net_t *n)
 {
+    n->settle_at = UINT64_MAX;
     if (!n->nseed_l && !n->nseed_f)
         return;
     n->epoch++;
@@ -429,7 +601,7 @@ static void settle(sim_net_t *n)
                 rc |= comp_add_link(n, f->path[j], true);
         }
     }
-    rc |= grow(&n->sorted, &n->cap_sorted, n->ncomp_f, sizeof(uint32_t));
+    rc |= grow(&n->cheap, &n->capcheap, n->ncomp_f, sizeof *n->cheap);
     if (rc)
         abort();
     n->recomputes++;
@@ -444,8 +616,8 @@ static void settle(sim_net_t *n)
 static void release(sim_net_t *n, uint32_t id)
 {
     struct flow *f = &n->flows[id];
+    ev_cancel(n, id);
     f->state = FL_FREE;
-    f->gen++;
     f->done = NULL;
     n->free_ids[n->nfree++] = id;
     n->nlive--;
@@ -461,53 +633,68 @@ static void finish(sim_net_t *n, uint32_t id, int status)
         cb(ctx, id, status);
 }
 
-static void handle(sim_net_t *n, const struct sim_event *ev)
+/* Take the earliest pending event and act on it. */
+static void handle_next(sim_net_t *n)
 {
-    struct flow *f = &n->flows[ev->a];
-    if (ev->gen != f->gen)
-        return;
-    switch (ev->kind) {
-    case EV_DONE:
-        if (f->state != FL_ACTIVE)
-            return;
+    uint32_t id = n->evh[0];
+    struct flow *f = &n->flows[id];
+    n->now = f->ev_time;
+    ev_cancel(n, id);
+    switch (f->state) {
+    case FL_ACTIVE:
         accrue(n, f);
         f->sent += f->remaining; /* rounding: the event says it is over */
         f->remaining = 0;
-        detach(n, ev->a);
+        detach(n, id);
         if (f->lat) {
             f->state = FL_TAIL;
-            f->gen++;
-            sim_event_push(n->eng, n->now + f->lat, EV_DELIVER, 0, ev->a, 0,
-                           f->gen);
+            ev_set(n, id, n->now + f->lat);
             return;
         }
-        finish(n, ev->a, SIM_NET_DONE);
+        finish(n, id, SIM_NET_DONE);
         return;
-    case EV_DELIVER:
-        finish(n, ev->a, SIM_NET_DONE);
+    case FL_TAIL:
+        finish(n, id, SIM_NET_DONE);
         return;
-    case EV_FAIL:
-        finish(n, ev->a, SIM_NET_LINK_DOWN);
+    case FL_FAILED:
+        finish(n, id, SIM_NET_LINK_DOWN);
         return;
     }
 }
 
+/* Settle if pending changes are due (always, without a quantum). */
+static void settle_due(sim_net_t *n)
+{
+    if (n->now >= n->settle_at)
+        settle(n);
+}
+
+void sim_net_set_quantum(sim_net_t *n, uint64_t quantum_ns)
+{
+    n->quantum = quantum_ns;
+}
+
 uint64_t sim_net_next_time(sim_net_t *n)
 {
-    settle(n);
-    return sim_engine_peek_time(n->eng);
+    settle_due(n);
+    uint64_t t = ev_peek_time(n);
+    return t < n->settle_at ? t : n->settle_at;
 }
 
 void sim_net_run_until(sim_net_t *n, uint64_t t)
 {
-    struct sim_event ev;
     for (;;) {
-        settle(n);
-        if (sim_engine_peek_time(n->eng) > t)
+        settle_due(n);
+        uint64_t te = ev_peek_time(n);
+        if (n->settle_at < te) { /* a quantum boundary comes first */
+            if (n->settle_at > t)
+                break;
+            n->now = n->settle_at;
+            continue;
+        }
+        if (te > t)
             break;
-        sim_event_pop(n->eng, &ev);
-        n->now = ev.time;
-        handle(n, &ev);
+        handle_next(n);
     }
     if (t > n->now)
         n->now = t;
@@ -522,13 +709,15 @@ int sim_net_link_add(sim_net_t *n, uint64_t capacity_bps, uint64_t latency_ns,
 {
     if (!capacity_bps || n->nlinks == SIM_NET_NONE)
         return -EINVAL;
-    if (grow(&n->links, &n->caplinks, n->nlinks + 1, sizeof *n->links))
+    if (grow(&n->links, &n->caplinks, n->nlinks + 1, sizeof *n->links) ||
+        grow(&n->lheap, &n->caplheap, n->nlinks + 1, sizeof(uint32_t)))
         return -ENOMEM;
     struct link *l = &n->links[n->nlinks];
     memset(l, 0, sizeof *l);
     l->cap = capacity_bps;
     l->lat = latency_ns;
     l->up = true;
+    l->hpos = NOWHERE;
     if (out)
         *out = n->nlinks;
     n->nlinks++;
@@ -562,8 +751,7 @@ int sim_net_link_down(sim_net_t *n, uint32_t link)
         accrue(n, f);
         detach(n, id);
         f->state = FL_FAILED;
-        f->gen++;
-        sim_event_push(n->eng, n->now, EV_FAIL, 0, id, 0, f->gen);
+        ev_set(n, id, n->now);
     }
     return 0;
 }
@@ -580,7 +768,7 @@ double sim_net_link_load(sim_net_t *n, uint32_t link)
 {
     if (!link_ok(n, link))
         return 0;
-    settle(n);
+    settle_due(n);
     double sum = 0;
     const struct link *l = &n->links[link];
     for (uint32_t i = 0; i < l->nflows; i++)
@@ -623,7 +811,10 @@ static int new_id(sim_net_t *n, uint32_t *id)
     if (!p)
         return -ENOMEM;
     n->free_ids = p;
+    if (grow(&n->evh, &n->capevh, n->nflows + 1, sizeof(uint32_t)))
+        return -ENOMEM;
     memset(&n->flows[n->nflows], 0, sizeof *n->flows);
+    n->flows[n->nflows].ev_pos = NOWHERE;
     *id = n->nflows++;
     return 0;
 }
@@ -671,12 +862,15 @@ int sim_net_flow_start(sim_net_t *n, const struct sim_net_flow_args *a,
     for (unsigned i = 0; i < a->npath; i++)
         f->lat += n->links[a->path[i]].lat;
     f->state = FL_ACTIVE;
-    f->gen++;
     f->done = a->done;
     f->ctx = a->ctx;
     n->nlive++;
     attach(n, id);
     seed_flow(n, id);
+    if (n->quantum) {
+        provisional(n, id);
+        reschedule(n, id);
+    }
     *out = id;
     return 0;
 }
@@ -709,23 +903,29 @@ int sim_net_flow_set_cap(sim_net_t *n, uint32_t id, uint64_t cap_bps)
     if (f->state != FL_ACTIVE || f->cap == cap_bps)
         return 0;
     accrue(n, f);
+    double r = f->rate;
     detach(n, id);
     f->cap = cap_bps;
     attach(n, id);
     seed_flow(n, id);
+    if (n->quantum) {
+        provisional(n, id);
+        if (f->rate != r)
+            reschedule(n, id);
+    }
     return 0;
 }
 
 double sim_net_flow_rate(sim_net_t *n, uint32_t id)
 {
-    settle(n);
+    settle_due(n);
     struct flow *f = live_flow(n, id);
     return f && f->state == FL_ACTIVE ? f->rate : 0;
 }
 
 double sim_net_flow_sent(sim_net_t *n, uint32_t id)
 {
-    settle(n);
+    settle_due(n);
     struct flow *f = live_flow(n, id);
     if (!f)
         return 0;

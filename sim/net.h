@@ -50,13 +50,31 @@ struct sim_net_flow_args {
 int sim_net_create(sim_net_t **out);
 void sim_net_destroy(sim_net_t *n);
 
+/**
+ * sim_net_set_quantum - Trade exactness for speed: settle rates at most
+ * once per @quantum_ns of simulated time, at its multiples; 0 (the
+ * default) settles at every instant with changes.
+ * @n: network;  @quantum_ns: 0 or the period, ns
+ *
+ * Between a change and the next multiple, the other flows keep their
+ * rates, a new flow carries nothing, an ended flow's share stays unused
+ * and a lowered cap applies to its flow at once: no link ever exceeds its
+ * capacity, no flow its cap, and at each multiple the rates are exactly
+ * max-min for the flows then present. So each change reaches the others
+ * at most @quantum_ns late (see docs/migration.md for the bound).
+ * sim_net_next_time() reports the pending multiple as an event.
+ * Context: simulator thread, not from a callback; does not block.
+ */
+void sim_net_set_quantum(sim_net_t *n, uint64_t quantum_ns);
+
 /* Current time: that of the last sim_net_run_until(). */
 uint64_t sim_net_now(const sim_net_t *n);
 
 /**
  * sim_net_next_time - Time of the next event (a flow's last byte
- * arriving, a failure being reported), UINT64_MAX if none. Settles the
- * rates of pending changes first, hence not const.
+ * arriving, a failure being reported, a quantum's end with changes
+ * pending), UINT64_MAX if none. Settles the rates of pending changes
+ * first (if due), hence not const.
  * Context: simulator thread, not from a callback; does not block.
  */
 uint64_t sim_net_next_time(sim_net_t *n);
@@ -86,7 +104,8 @@ int sim_net_link_down(sim_net_t *n, uint32_t link);
 int sim_net_link_up(sim_net_t *n, uint32_t link);
 bool sim_net_link_is_up(const sim_net_t *n, uint32_t link);
 
-/* Sum of the rates of the flows over @link, bit/s (settles first). */
+/* Sum of the rates of the flows over @link, bit/s (settles first, if due:
+ * see sim_net_set_quantum()). */
 double sim_net_link_load(sim_net_t *n, uint32_t link);
 uint64_t sim_net_link_capacity(const sim_net_t *n, uint32_t link);
 
@@ -111,7 +130,7 @@ int sim_net_flow_stop(sim_net_t *n, uint32_t flow);
 /* Change a flow's cap (0 = none) from now. Return 0, -EINVAL. */
 int sim_net_flow_set_cap(sim_net_t *n, uint32_t flow, uint64_t cap_bps);
 
-/* Its rate now, bit/s (settles first); 0 for no such flow. */
+/* Its rate now, bit/s (settles first, if due); 0 for no such flow. */
 double sim_net_flow_rate(sim_net_t *n, uint32_t flow);
 
 /* Bytes it has sent up to now; 0 for no such flow. */

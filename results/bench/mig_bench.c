@@ -18,13 +18,13 @@
 
 struct opts {
     unsigned hosts, migs, reps, failures;
-    uint64_t nic_gbps, rack_gbps, seed;
+    uint64_t nic_gbps, rack_gbps, seed, quantum_us;
     const char *csv;
 };
 
 struct tally {
     unsigned ok, failed, bad, by_reason[SIM_MIG_NREASONS];
-    uint64_t downtime_sum_ns, total_sum_ns;
+    uint64_t downtime_sum_ns, total_sum_ns, digest;
 };
 
 static uint64_t rnd(uint64_t *s)
@@ -37,7 +37,6 @@ static uint64_t rnd(uint64_t *s)
 
 static void on_done(void *ctx, uint32_t mig, const struct sim_mig_result *r)
 {
-    (void)mig;
     struct tally *t = ctx;
     bool reason_ok = r->reason >= 0 && r->reason < SIM_MIG_NREASONS &&
                      r->ok == (r->reason < SIM_MIG_FAIL_LINK);
@@ -48,6 +47,12 @@ static void on_done(void *ctx, uint32_t mig, const struct sim_mig_result *r)
     r->ok ? t->ok++ : t->failed++;
     t->downtime_sum_ns += r->downtime_ns;
     t->total_sum_ns += r->total_ns;
+    /* order-sensitive: any change in any outcome's time or order shows */
+    uint64_t v[] = {
+        mig,      (uint64_t)r->reason, r->downtime_ns, r->total_ns, r->bytes,
+        r->rounds};
+    for (int i = 0; i < 6; i++)
+        t->digest = (t->digest ^ v[i]) * 0x100000001B3ull;
 }
 
 static double now_s(void)
@@ -76,6 +81,7 @@ static double run(const struct opts *o, struct tally *t, uint64_t *sim_end,
     double t0 = now_s();
     if (sim_net_create(&net) || sim_mig_create(net, &cbs, &mig))
         abort();
+    sim_net_set_quantum(net, o->quantum_us * 1000);
     /* links: host h up = 2h, down = 2h+1; rack r up/down after them */
     for (unsigned h = 0; h < o->hosts; h++)
         for (int k = 0; k < 2; k++)
@@ -155,7 +161,7 @@ static int cmp_d(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    struct opts o = {1000, 10000, 5, 10, 10, 400, 1, NULL};
+    struct opts o = {1000, 10000, 5, 10, 10, 400, 1, 0, NULL};
     static const struct option lo[] = {
         {"hosts", required_argument, NULL, 'H'},
         {"migrations", required_argument, NULL, 'm'},
@@ -164,6 +170,7 @@ int main(int argc, char **argv)
         {"nic-gbps", required_argument, NULL, 'n'},
         {"rack-gbps", required_argument, NULL, 'k'},
         {"seed", required_argument, NULL, 's'},
+        {"quantum-us", required_argument, NULL, 'q'},
         {"csv", required_argument, NULL, 'c'},
         {0},
     };
@@ -192,13 +199,17 @@ int main(int argc, char **argv)
         case 's':
             o.seed = v;
             break;
+        case 'q':
+            o.quantum_us = v;
+            break;
         case 'c':
             o.csv = optarg;
             break;
         default:
             fprintf(stderr, "usage: mig_bench [--hosts N] [--migrations N] "
                             "[--reps N] [--failures N] [--nic-gbps G] "
-                            "[--rack-gbps G] [--seed S] [--csv FILE]\n");
+                            "[--rack-gbps G] [--seed S] [--quantum-us Q] "
+                            "[--csv FILE]\n");
             return 64;
         }
     }
@@ -220,16 +231,19 @@ int main(int argc, char **argv)
     double med = o.reps % 2 ? wall[o.reps / 2]
                             : (wall[o.reps / 2 - 1] + wall[o.reps / 2]) / 2;
     printf("%u hosts, %u migrations, NIC %" PRIu64 " Gbit/s, rack %" PRIu64
-           " Gbit/s, %u failures: median wall %.4f s over %u reps = %.2f us "
+           " Gbit/s, %u failures, rate quantum %" PRIu64
+           " us: median wall %.4f s over %u reps = %.2f us "
            "per migration; simulated %.1f s; %" PRIu64 " rate recomputes; "
            "%u completed, %u failed; every migration ended with a reason: "
            "%s\n",
-           o.hosts, o.migs, o.nic_gbps, o.rack_gbps, o.failures, med, o.reps,
-           med / o.migs * 1e6, end / 1e9, rec, t.ok, t.failed,
+           o.hosts, o.migs, o.nic_gbps, o.rack_gbps, o.failures, o.quantum_us,
+           med, o.reps, med / o.migs * 1e6, end / 1e9, rec, t.ok, t.failed,
            status ? "NO" : "yes");
     for (int i = 0; i < SIM_MIG_NREASONS; i++)
         if (t.by_reason[i])
             printf("  %-10s %u\n", sim_mig_reason_name(i), t.by_reason[i]);
+    printf("  digest     %016" PRIx64 " (outcomes in order, last rep)\n",
+           t.digest);
     if (o.csv) {
         FILE *f = fopen(o.csv, "w");
         if (f) {

@@ -2,8 +2,9 @@
 /* The flow-level network: max-min fair shares with known answers, exact
  * completion times, link failure, and a seeded random property (no link
  * over capacity, every flow at its cap or at the largest rate of a
- * saturated link, incremental = from scratch) that shrinks a failing case
- * and prints it. VCPU_SEED picks the seed; VCPU_NET_CASES the count. */
+ * saturated link, incremental = from scratch; under a rate quantum,
+ * feasible between boundaries and max-min at them) that shrinks a failing
+ * case and prints it. VCPU_SEED picks the seed; VCPU_NET_CASES the count. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -136,6 +137,36 @@ static void test_net_link_down_fails_flows(void **state)
     sim_net_destroy(n);
 }
 
+static void test_net_quantum_defers_changes(void **state)
+{
+    (void)state;
+    sim_net_t *n;
+    assert_int_equal(sim_net_create(&n), 0);
+    sim_net_set_quantum(n, 1000000); /* 1 ms */
+    uint32_t l = link(n, 10 * MBIT, 0), p[] = {l};
+    uint32_t a = flow(n, p, 1, 0, 0, NULL, NULL); /* at 0, a boundary */
+    assert_true(fabs(sim_net_flow_rate(n, a) - 10e6) < 1e-3);
+    sim_net_run_until(n, 500000);
+    uint32_t b = flow(n, p, 1, 0, 0, NULL, NULL); /* nothing left for b */
+    assert_true(fabs(sim_net_flow_rate(n, a) - 10e6) < 1e-3);
+    assert_true(sim_net_flow_rate(n, b) == 0);
+    assert_int_equal(sim_net_next_time(n), 1000000);
+    sim_net_run_until(n, 1000000);
+    assert_true(fabs(sim_net_flow_rate(n, a) - 5e6) < 1e-3);
+    assert_true(fabs(sim_net_flow_rate(n, b) - 5e6) < 1e-3);
+    /* b leaves: a keeps 5 until the next boundary; a new flow over the
+     * same path takes the 5 b freed at once */
+    sim_net_run_until(n, 1500000);
+    assert_int_equal(sim_net_flow_stop(n, b), 0);
+    assert_true(fabs(sim_net_flow_rate(n, a) - 5e6) < 1e-3);
+    uint32_t c = flow(n, p, 1, 0, 0, NULL, NULL);
+    assert_true(fabs(sim_net_flow_rate(n, c) - 5e6) < 1e-3);
+    assert_true(fabs(sim_net_flow_sent(n, a) - 1562.5) < 1e-6);
+    sim_net_run_until(n, 2000000);
+    assert_true(fabs(sim_net_flow_rate(n, a) - 5e6) < 1e-3);
+    sim_net_destroy(n);
+}
+
 /* ---- property ------------------------------------------------------------ */
 
 #define PMAXL 12
@@ -188,9 +219,11 @@ static void gen(uint64_t seed, struct pcase *c)
     }
 }
 
-/* Max-min conditions on @n's rates; message into @why. */
-static bool maxmin_ok(sim_net_t *n, const struct pcase *c, const uint32_t *ids,
-                      bool phase2, char *why, size_t len)
+/* Max-min conditions on @n's rates (only feasibility: no link over its
+ * capacity, no flow over its cap, unless @exact); message into @why. */
+static bool check_rates(sim_net_t *n, const struct pcase *c,
+                        const uint32_t *ids, bool phase2, bool exact, char *why,
+                        size_t len)
 {
     double load[PMAXL] = {0}, maxr[PMAXL] = {0};
     for (unsigned i = 0; i < c->nf; i++) {
@@ -219,6 +252,8 @@ static bool maxmin_ok(sim_net_t *n, const struct pcase *c, const uint32_t *ids,
             snprintf(why, len, "flow %u above its cap", i);
             return false;
         }
+        if (!exact)
+            continue;
         if (cap && r >= (double)cap * (1 - 1e-9) - 1e-3)
             continue;
         bool bottleneck = false;
@@ -233,6 +268,12 @@ static bool maxmin_ok(sim_net_t *n, const struct pcase *c, const uint32_t *ids,
         }
     }
     return true;
+}
+
+static bool maxmin_ok(sim_net_t *n, const struct pcase *c, const uint32_t *ids,
+                      bool phase2, char *why, size_t len)
+{
+    return check_rates(n, c, ids, phase2, true, why, len);
 }
 
 /* Run @c: all flows, check; stop/re-cap (phase 2), check, and compare with
@@ -285,6 +326,46 @@ static bool run_case(const struct pcase *c, char *why, size_t len)
     return ok;
 }
 
+#define QNS 1000000ull
+
+/* Run @c under a quantum: changes half-way through a quantum keep every
+ * rate feasible, and at its end the rates are max-min again. */
+static bool run_case_quantum(const struct pcase *c, char *why, size_t len)
+{
+    sim_net_t *n;
+    uint32_t ids[PMAXF];
+    if (sim_net_create(&n))
+        abort();
+    sim_net_set_quantum(n, QNS);
+    for (unsigned l = 0; l < c->nl; l++)
+        sim_net_link_add(n, c->lcap[l], 0, NULL);
+    sim_net_run_until(n, QNS / 2);
+    for (unsigned i = 0; i < c->nf; i++) {
+        struct sim_net_flow_args a = {
+            SIM_NET_ABI, c->f[i].path, c->f[i].np, c->f[i].cap, 0, NULL, NULL};
+        sim_net_flow_start(n, &a, &ids[i]);
+    }
+    bool ok = check_rates(n, c, ids, false, false, why, len);
+    if (ok && sim_net_next_time(n) != QNS) {
+        snprintf(why, len, "next time not the quantum's end");
+        ok = false;
+    }
+    sim_net_run_until(n, QNS);
+    ok = ok && maxmin_ok(n, c, ids, false, why, len);
+    sim_net_run_until(n, QNS + QNS / 2);
+    for (unsigned i = 0; ok && i < c->nf; i++) {
+        if (c->f[i].gone)
+            sim_net_flow_stop(n, ids[i]);
+        else
+            sim_net_flow_set_cap(n, ids[i], c->f[i].cap2);
+    }
+    ok = ok && check_rates(n, c, ids, true, false, why, len);
+    sim_net_run_until(n, 2 * QNS);
+    ok = ok && maxmin_ok(n, c, ids, true, why, len);
+    sim_net_destroy(n);
+    return ok;
+}
+
 static void print_case(const struct pcase *c)
 {
     fprintf(stderr, "minimal failing case: %u links, %u flows\n", c->nl, c->nf);
@@ -310,7 +391,8 @@ static void shrink(struct pcase *c)
         struct pcase t = *c;
         memmove(&t.f[i], &t.f[i + 1], (t.nf - i - 1) * sizeof t.f[0]);
         t.nf--;
-        if (t.nf && !run_case(&t, why, sizeof why))
+        if (t.nf && (!run_case(&t, why, sizeof why) ||
+                     !run_case_quantum(&t, why, sizeof why)))
             *c = t;
     }
 }
@@ -327,12 +409,14 @@ static void test_net_random_maxmin_property(void **state)
         struct pcase c;
         char why[160];
         gen(seed + i, &c);
-        if (run_case(&c, why, sizeof why))
+        if (run_case(&c, why, sizeof why) &&
+            run_case_quantum(&c, why, sizeof why))
             continue;
         fprintf(stderr, "case seed %llu: %s\n", (unsigned long long)(seed + i),
                 why);
         shrink(&c);
-        run_case(&c, why, sizeof why);
+        if (run_case(&c, why, sizeof why))
+            run_case_quantum(&c, why, sizeof why);
         fprintf(stderr, "after shrinking: %s\n", why);
         print_case(&c);
         fail();
@@ -346,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_net_caps_release_share),
         cmocka_unit_test(test_net_completion_times_exact),
         cmocka_unit_test(test_net_link_down_fails_flows),
+        cmocka_unit_test(test_net_quantum_defers_changes),
         cmocka_unit_test(test_net_random_maxmin_property),
     };
     return cmocka_run_group_tests_name("net", tests, NULL, NULL);
