@@ -63,7 +63,7 @@ struct sim_net {
     uint32_t *lheap, *evh; /* links by share, flows by event time */
     struct cap_ent *cheap; /* flows by cap, keys inline: no cache misses */
     uint32_t nlheap, caplheap, ncheap, capcheap, nevh, capevh;
-    uint32_t epoch, unfrozen;
+    uint32_t epoch, unfrozen, cap_unfrozen;
     uint64_t recomputes, touched;
 };
 
@@ -473,6 +473,7 @@ static void freeze(sim_net_t *n, struct flow *f, double rate)
     f->frozen = true;
     f->rate = rate;
     n->unfrozen--;
+    n->cap_unfrozen -= f->cap != 0;
     for (unsigned i = 0; i < f->npath; i++) {
         struct link *l = &n->links[f->path[i]];
         if (l->mark != n->epoch || !l->inlc)
@@ -527,6 +528,21 @@ static void fill_init(sim_net_t *n, uint32_t nf, uint32_t nl)
     for (uint32_t i = n->ncheap / 2; i-- > 0;)
         cheap_down(n, i);
     n->unfrozen = nf;
+    n->cap_unfrozen = n->ncheap;
+}
+
+/* Drop the caps of flows links froze once they are most of the heap, so
+ * they are not popped one by one as the level passes them (amortized
+ * O(1) each: every compaction at least halves the heap). */
+static void cheap_compact(sim_net_t *n)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n->ncheap; i++)
+        if (!n->flows[n->cheap[i].flow].frozen)
+            n->cheap[k++] = n->cheap[i];
+    n->ncheap = k;
+    for (uint32_t i = k / 2; i-- > 0;)
+        cheap_down(n, i);
 }
 
 /* Max-min rates of the component's flows (comp_f[0..nf), comp_l[0..nl)):
@@ -536,6 +552,8 @@ static void fill(sim_net_t *n, uint32_t nf, uint32_t nl)
 {
     fill_init(n, nf, nl);
     while (n->unfrozen) {
+        if (n->ncheap > 2 * n->cap_unfrozen + 64)
+            cheap_compact(n);
         double s = n->nlheap ? n->links[n->lheap[0]].share : INFINITY;
         double c = n->ncheap ? (double)n->cheap[0].cap : INFINITY;
         if (isinf(s) && isinf(c))

@@ -3,7 +3,9 @@
  * across a fabric of H hosts in racks of 40 (host NIC up/down links, rack
  * up/down links), with a few host and link failures. Reports the wall time
  * per migration simulated (median of --reps) and checks that every
- * migration either completed or failed with a reason. */
+ * migration either completed or failed with a reason. --nic-gbps 1
+ * --rack-gbps 10 oversubscribes the fabric; --quantum-us sets the
+ * network's rate quantum (sim_net_set_quantum(); 0 = exact). */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -70,7 +72,7 @@ static int cmp_u64(const void *a, const void *b)
 
 /* One run; returns wall seconds; fills @t and the simulated end. */
 static double run(const struct opts *o, struct tally *t, uint64_t *sim_end,
-                  uint64_t *recomputes)
+                  uint64_t *recomputes, uint64_t *touched)
 {
     sim_net_t *net;
     sim_mig_t *mig;
@@ -146,7 +148,7 @@ static double run(const struct opts *o, struct tally *t, uint64_t *sim_end,
         }
     }
     *sim_end = sim_net_now(net);
-    *recomputes = sim_net_recomputes(net, NULL);
+    *recomputes = sim_net_recomputes(net, touched);
     sim_mig_destroy(mig);
     sim_net_destroy(net);
     free(at);
@@ -217,10 +219,10 @@ int main(int argc, char **argv)
         return 64;
     double *wall = calloc(o.reps, sizeof *wall);
     struct tally t;
-    uint64_t end = 0, rec = 0;
+    uint64_t end = 0, rec = 0, touched = 0;
     int status = 0;
     for (unsigned r = 0; r < o.reps; r++) {
-        wall[r] = run(&o, &t, &end, &rec);
+        wall[r] = run(&o, &t, &end, &rec, &touched);
         if (t.ok + t.failed != o.migs || t.bad) {
             fprintf(stderr, "mig_bench: %u ok + %u failed != %u (%u bad)\n",
                     t.ok, t.failed, o.migs, t.bad);
@@ -233,15 +235,21 @@ int main(int argc, char **argv)
     printf("%u hosts, %u migrations, NIC %" PRIu64 " Gbit/s, rack %" PRIu64
            " Gbit/s, %u failures, rate quantum %" PRIu64
            " us: median wall %.4f s over %u reps = %.2f us "
-           "per migration; simulated %.1f s; %" PRIu64 " rate recomputes; "
+           "per migration; simulated %.1f s; %" PRIu64
+           " rate recomputes (%.0f flows each); "
            "%u completed, %u failed; every migration ended with a reason: "
            "%s\n",
            o.hosts, o.migs, o.nic_gbps, o.rack_gbps, o.failures, o.quantum_us,
-           med, o.reps, med / o.migs * 1e6, end / 1e9, rec, t.ok, t.failed,
+           med, o.reps, med / o.migs * 1e6, end / 1e9, rec,
+           rec ? (double)touched / (double)rec : 0.0, t.ok, t.failed,
            status ? "NO" : "yes");
     for (int i = 0; i < SIM_MIG_NREASONS; i++)
         if (t.by_reason[i])
             printf("  %-10s %u\n", sim_mig_reason_name(i), t.by_reason[i]);
+    unsigned ended = t.ok + t.failed ? t.ok + t.failed : 1;
+    printf("  mean total %.3f s, mean downtime %.3f ms\n",
+           (double)t.total_sum_ns / ended / 1e9,
+           (double)t.downtime_sum_ns / ended / 1e6);
     printf("  digest     %016" PRIx64 " (outcomes in order, last rep)\n",
            t.digest);
     if (o.csv) {
