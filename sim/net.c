@@ -33,13 +33,17 @@ struct flow {
     uint32_t *path, *pos; /* pos[i]: index in link path[i]'s flows */
     unsigned npath, cappath;
     uint64_t cap, lat, last;
-    uint64_t ev_time, ev_seq; /* its pending event, if ev_pos != NOWHERE */
     double rate, old_rate, remaining, sent;
-    uint32_t ev_pos, mark;
+    uint32_t mark;
     uint8_t state;
     bool bounded, frozen, seeded;
     sim_net_done_fn *done;
     void *ctx;
+};
+
+struct ev_ent {
+    uint64_t time, seq;
+    uint32_t flow;
 };
 
 struct cap_ent {
@@ -60,7 +64,10 @@ struct sim_net {
     uint32_t *seed_l, *seed_f, *comp_f, *comp_l;
     uint32_t nseed_l, nseed_f, cap_seed_l, cap_seed_f, cap_comp_f, cap_comp_l;
     uint32_t ncomp_f, ncomp_l;
-    uint32_t *lheap, *evh; /* links by share, flows by event time */
+    uint32_t *lheap;    /* links by share */
+    struct ev_ent *evh; /* flows' pending events by (time, seq) */
+    uint32_t *evpos;    /* a flow's index in evh, or NOWHERE: dense */
+    uint32_t capevpos;
     struct cap_ent *cheap; /* flows by cap, keys inline: no cache misses */
     uint32_t nlheap, caplheap, ncheap, capcheap, nevh, capevh;
     uint32_t epoch, unfrozen, cap_unfrozen;
@@ -112,6 +119,7 @@ void sim_net_destroy(sim_net_t *n)
     free(n->lheap);
     free(n->cheap);
     free(n->evh);
+    free(n->evpos);
     free(n);
 }
 
@@ -355,62 +363,64 @@ static void cheap_pop(sim_net_t *n)
         cheap_down(n, 0);
 }
 
-static bool ev_less(const sim_net_t *n, uint32_t a, uint32_t b)
+static bool ev_less(const struct ev_ent *a, const struct ev_ent *b)
 {
-    const struct flow *x = &n->flows[a], *y = &n->flows[b];
-    return x->ev_time < y->ev_time ||
-           (x->ev_time == y->ev_time && x->ev_seq < y->ev_seq);
+    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
 }
 
-static void evh_place(sim_net_t *n, uint32_t i, uint32_t id)
+static void evh_place(sim_net_t *n, uint32_t i, const struct ev_ent *e)
 {
-    n->evh[i] = id;
-    n->flows[id].ev_pos = i;
+    n->evh[i] = *e;
+    n->evpos[e->flow] = i;
 }
 
+/* 4-ary: half the depth of a binary heap, and the keys are inline, as in
+ * the engine's queue (sim/engine.h). */
 static void evh_up(sim_net_t *n, uint32_t i)
 {
-    uint32_t id = n->evh[i];
+    struct ev_ent e = n->evh[i];
     while (i > 0) {
-        uint32_t p = (i - 1) / 2;
-        if (!ev_less(n, id, n->evh[p]))
+        uint32_t p = (i - 1) / 4;
+        if (!ev_less(&e, &n->evh[p]))
             break;
-        evh_place(n, i, n->evh[p]);
+        evh_place(n, i, &n->evh[p]);
         i = p;
     }
-    evh_place(n, i, id);
+    evh_place(n, i, &e);
 }
 
 static void evh_down(sim_net_t *n, uint32_t i)
 {
-    uint32_t id = n->evh[i], m = n->nevh;
+    struct ev_ent e = n->evh[i];
+    uint32_t m = n->nevh;
     for (;;) {
-        uint32_t c = 2 * i + 1;
+        uint32_t c = 4 * i + 1, end = c + 4 < m ? c + 4 : m;
         if (c >= m)
             break;
-        if (c + 1 < m && ev_less(n, n->evh[c + 1], n->evh[c]))
-            c++;
-        if (!ev_less(n, n->evh[c], id))
+        for (uint32_t k = c + 1; k < end; k++)
+            if (ev_less(&n->evh[k], &n->evh[c]))
+                c = k;
+        if (!ev_less(&n->evh[c], &e))
             break;
-        evh_place(n, i, n->evh[c]);
+        evh_place(n, i, &n->evh[c]);
         i = c;
     }
-    evh_place(n, i, id);
+    evh_place(n, i, &e);
 }
 
 /* Cancel flow @id's pending event, if any. */
 static void ev_cancel(sim_net_t *n, uint32_t id)
 {
-    struct flow *f = &n->flows[id];
-    if (f->ev_pos == NOWHERE)
+    uint32_t i = n->evpos[id];
+    if (i == NOWHERE)
         return;
-    uint32_t i = f->ev_pos, last = n->evh[--n->nevh];
-    f->ev_pos = NOWHERE;
-    if (last == id)
+    struct ev_ent last = n->evh[--n->nevh];
+    n->evpos[id] = NOWHERE;
+    if (last.flow == id)
         return;
-    evh_place(n, i, last);
+    evh_place(n, i, &last);
     evh_up(n, i);
-    evh_down(n, n->flows[last].ev_pos);
+    evh_down(n, n->evpos[last.flow]);
 }
 
 /* Flow @id's pending event is now at @t. The sequence number breaks ties
@@ -418,20 +428,21 @@ static void ev_cancel(sim_net_t *n, uint32_t id)
  * has room for every flow (see new_id()). */
 static void ev_set(sim_net_t *n, uint32_t id, uint64_t t)
 {
-    struct flow *f = &n->flows[id];
-    f->ev_time = t;
-    f->ev_seq = n->seq++;
-    if (f->ev_pos == NOWHERE) {
-        f->ev_pos = n->nevh++;
-        n->evh[f->ev_pos] = id;
-    }
-    evh_up(n, f->ev_pos);
-    evh_down(n, f->ev_pos);
+    struct ev_ent e = {t, n->seq++, id};
+    if (n->evpos[id] == NOWHERE)
+        n->evpos[id] = n->nevh++;
+    uint32_t i = n->evpos[id];
+    bool later = i + 1 < n->nevh && !ev_less(&e, &n->evh[i]);
+    n->evh[i] = e;
+    if (later)
+        evh_down(n, i);
+    else
+        evh_up(n, i);
 }
 
 static uint64_t ev_peek_time(const sim_net_t *n)
 {
-    return n->nevh ? n->flows[n->evh[0]].ev_time : UINT64_MAX;
+    return n->nevh ? n->evh[0].time : UINT64_MAX;
 }
 
 /* ------------------------------------------------------------------ */
@@ -654,10 +665,9 @@ static void finish(sim_net_t *n, uint32_t id, int status)
 /* Take the earliest pending event and act on it. */
 static void handle_next(sim_net_t *n)
 {
-    uint32_t id = n->evh[0];
+    uint32_t id = n->evh[0].flow;
     struct flow *f = &n->flows[id];
-    n->now = f->ev_time;
-    ev_cancel(n, id);
+    n->now = n->evh[0].time; /* stays queued: ev_set() or release() */
     switch (f->state) {
     case FL_ACTIVE:
         accrue(n, f);
@@ -829,10 +839,11 @@ static int new_id(sim_net_t *n, uint32_t *id)
     if (!p)
         return -ENOMEM;
     n->free_ids = p;
-    if (grow(&n->evh, &n->capevh, n->nflows + 1, sizeof(uint32_t)))
+    if (grow(&n->evh, &n->capevh, n->nflows + 1, sizeof *n->evh) ||
+        grow(&n->evpos, &n->capevpos, n->nflows + 1, sizeof *n->evpos))
         return -ENOMEM;
     memset(&n->flows[n->nflows], 0, sizeof *n->flows);
-    n->flows[n->nflows].ev_pos = NOWHERE;
+    n->evpos[n->nflows] = NOWHERE;
     *id = n->nflows++;
     return 0;
 }
