@@ -700,6 +700,10 @@ static void settle_due(sim_net_t *n)
 void sim_net_set_quantum(sim_net_t *n, uint64_t quantum_ns)
 {
     n->quantum = quantum_ns;
+    if (n->settle_at != UINT64_MAX) { /* pending changes: the new rule */
+        n->settle_at = UINT64_MAX;
+        pend(n);
+    }
 }
 
 uint64_t sim_net_next_time(sim_net_t *n)

@@ -164,6 +164,12 @@ static void test_net_quantum_defers_changes(void **state)
     assert_true(fabs(sim_net_flow_sent(n, a) - 1562.5) < 1e-6);
     sim_net_run_until(n, 2000000);
     assert_true(fabs(sim_net_flow_rate(n, a) - 5e6) < 1e-3);
+    /* back to exact: a pending change settles at once */
+    sim_net_run_until(n, 2500000);
+    uint32_t d = flow(n, p, 1, 0, 0, NULL, NULL);
+    sim_net_set_quantum(n, 0);
+    assert_true(fabs(sim_net_flow_rate(n, d) - 10e6 / 3) < 1e-3);
+    assert_true(fabs(sim_net_flow_rate(n, a) - 10e6 / 3) < 1e-3);
     sim_net_destroy(n);
 }
 
