@@ -34,9 +34,8 @@ struct flow {
     unsigned npath, cappath;
     uint64_t cap, lat, last;
     double rate, old_rate, remaining, sent;
-    uint32_t mark;
     uint8_t state;
-    bool bounded, frozen, seeded;
+    bool bounded, seeded;
     sim_net_done_fn *done;
     void *ctx;
 };
@@ -71,6 +70,12 @@ struct sim_net {
     struct cap_ent *cheap; /* flows by cap, keys inline: no cache misses */
     uint32_t nlheap, caplheap, ncheap, capcheap, nevh, capevh;
     uint32_t epoch, unfrozen, cap_unfrozen;
+    /* per flow, dense (a settle scans them per link): the epoch in which
+     * it joined the component, and that in which it was frozen */
+    struct flow_mark {
+        uint32_t comp, frozen;
+    } * fm;
+    uint32_t capfm;
     uint64_t recomputes, touched;
 };
 
@@ -120,6 +125,7 @@ void sim_net_destroy(sim_net_t *n)
     free(n->cheap);
     free(n->evh);
     free(n->evpos);
+    free(n->fm);
     free(n);
 }
 
@@ -452,11 +458,11 @@ static uint64_t ev_peek_time(const sim_net_t *n)
 static int comp_add_flow(sim_net_t *n, uint32_t id)
 {
     struct flow *f = &n->flows[id];
-    if (f->mark == n->epoch || f->state != FL_ACTIVE)
+    if (n->fm[id].comp == n->epoch || f->state != FL_ACTIVE)
         return 0;
     if (grow(&n->comp_f, &n->cap_comp_f, n->ncomp_f + 1, sizeof(uint32_t)))
         return -ENOMEM;
-    f->mark = n->epoch;
+    n->fm[id].comp = n->epoch;
     n->comp_f[n->ncomp_f++] = id;
     return 0;
 }
@@ -479,9 +485,15 @@ static int comp_add_link(sim_net_t *n, uint32_t id, bool inlc)
 
 /* Fix @f at @rate; each link of the component it crosses has that much
  * less to share among one flow fewer, so its share can only rise. */
-static void freeze(sim_net_t *n, struct flow *f, double rate)
+static bool is_frozen(const sim_net_t *n, uint32_t id)
 {
-    f->frozen = true;
+    return n->fm[id].frozen == n->epoch;
+}
+
+static void freeze(sim_net_t *n, uint32_t id, double rate)
+{
+    struct flow *f = &n->flows[id];
+    n->fm[id].frozen = n->epoch;
     f->rate = rate;
     n->unfrozen--;
     n->cap_unfrozen -= f->cap != 0;
@@ -532,7 +544,6 @@ static void fill_init(sim_net_t *n, uint32_t nf, uint32_t nl)
         struct flow *f = &n->flows[n->comp_f[i]];
         accrue(n, f);
         f->old_rate = f->rate;
-        f->frozen = false;
         if (f->cap)
             n->cheap[n->ncheap++] = (struct cap_ent){f->cap, n->comp_f[i]};
     }
@@ -549,7 +560,7 @@ static void cheap_compact(sim_net_t *n)
 {
     uint32_t k = 0;
     for (uint32_t i = 0; i < n->ncheap; i++)
-        if (!n->flows[n->cheap[i].flow].frozen)
+        if (!is_frozen(n, n->cheap[i].flow))
             n->cheap[k++] = n->cheap[i];
     n->ncheap = k;
     for (uint32_t i = k / 2; i-- > 0;)
@@ -570,20 +581,18 @@ static void fill(sim_net_t *n, uint32_t nf, uint32_t nl)
         if (isinf(s) && isinf(c))
             break;
         if (c <= s) { /* flows a link froze leave only when they matter */
-            struct flow *f = &n->flows[n->cheap[0].flow];
+            uint32_t f = n->cheap[0].flow;
             cheap_pop(n);
-            if (!f->frozen)
+            if (!is_frozen(n, f))
                 freeze(n, f, c);
             continue;
         }
         uint32_t id = n->lheap[0];
         struct link *l = &n->links[id];
         lheap_remove(n, id);
-        for (uint32_t i = 0; i < l->nflows; i++) {
-            struct flow *f = &n->flows[l->flows[i]];
-            if (!f->frozen)
-                freeze(n, f, s);
-        }
+        for (uint32_t i = 0; i < l->nflows; i++)
+            if (!is_frozen(n, l->flows[i]))
+                freeze(n, l->flows[i], s);
     }
     for (uint32_t i = 0; i < nf; i++) {
         struct flow *f = &n->flows[n->comp_f[i]];
@@ -844,8 +853,10 @@ static int new_id(sim_net_t *n, uint32_t *id)
         return -ENOMEM;
     n->free_ids = p;
     if (grow(&n->evh, &n->capevh, n->nflows + 1, sizeof *n->evh) ||
-        grow(&n->evpos, &n->capevpos, n->nflows + 1, sizeof *n->evpos))
+        grow(&n->evpos, &n->capevpos, n->nflows + 1, sizeof *n->evpos) ||
+        grow(&n->fm, &n->capfm, n->nflows + 1, sizeof *n->fm))
         return -ENOMEM;
+    n->fm[n->nflows] = (struct flow_mark){0, 0};
     memset(&n->flows[n->nflows], 0, sizeof *n->flows);
     n->evpos[n->nflows] = NOWHERE;
     *id = n->nflows++;
