@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,13 +77,16 @@ static int summary(const char *dir, const struct sim_scenario *s,
     if (!f)
         return -ENOMEM;
     uint64_t ev = sim_dc_events(dc);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru); /* ru_maxrss: KiB, the process so far */
     fprintf(f,
             "scenario: %s\nfile: %s\nmodel: datacenter (flow-level hosts)\n"
             "seed: %" PRIu64 "\nduration_ns: %" PRIu64 "\n"
             "simulated_ns: %" PRIu64 "\nevents: %" PRIu64 "\n"
-            "wall_s: %.3f\nevents_per_s: %.0f\nversion: %s\npartial: %s\n",
+            "wall_s: %.3f\nevents_per_s: %.0f\npeak_rss_mb: %.1f\n"
+            "version: %s\npartial: %s\n",
             s->name, s->file, seed, s->duration_ns, sim_dc_now(dc), ev, wall,
-            wall > 0 ? ev / wall : 0.0, vcpu_version(),
+            wall > 0 ? ev / wall : 0.0, ru.ru_maxrss / 1024.0, vcpu_version(),
             partial ? "yes (interrupted or failed)" : "no");
     sim_dc_write_summary(dc, f);
     fclose(f);

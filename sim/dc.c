@@ -343,7 +343,8 @@ void sim_dc_vm_finished(struct sim_dc *dc, struct dc_vm *vm)
 {
     if (vm->state == VM_MIGRATING) {
         /* Done before its migration: the migration ends with it. */
-        sim_mig_abort(dc->mig, vm->mig_id);
+        if (!vm->mig_waiting)
+            sim_mig_abort(dc->mig, vm->mig_id);
         sim_dc_abort_migration(dc, vm, SIM_MIG_FAIL_ABORT);
     }
     uint32_t host = vm->host;
@@ -427,8 +428,10 @@ void sim_dc_destroy(struct sim_dc *dc)
     sim_net_destroy(dc->net);
     vcpu_place_destroy(dc->place);
     vcpu_place_close(dc->plib);
-    for (unsigned h = 0; h < dc->nhosts && dc->hosts; h++)
+    for (unsigned h = 0; h < dc->nhosts && dc->hosts; h++) {
         free(dc->hosts[h].vms);
+        free(dc->hosts[h].migq);
+    }
     free(dc->hosts);
     for (unsigned i = 0; i < dc->nvms; i++)
         free(dc->vms[i].th);

@@ -79,15 +79,19 @@ struct dc_vm {
     uint64_t arrive_ns, queued_ns, start_ns, finish_ns, wait_ns;
     uint32_t migrations, restarts;
     uint32_t mig_target, mig_id;
+    bool mig_waiting; /* reserved on the target, waiting for its uplink */
     uint64_t downtime_ns, mig_ns; /* summed over its migrations */
 };
 
 struct dc_host {
-    uint8_t state;       /* enum vcpu_host_state */
-    bool leaving;        /* being emptied by consolidation */
-    bool shutting;       /* OFF for placement, still drawing idle power */
-    uint32_t incoming;   /* migrations on their way here */
-    uint32_t util_milli; /* at the last consolidation */
+    uint8_t state;     /* enum vcpu_host_state */
+    bool leaving;      /* being emptied by consolidation */
+    bool shutting;     /* OFF for placement, still drawing idle power */
+    uint32_t incoming; /* migrations on their way here */
+    uint32_t mig_out;  /* transfers leaving it now */
+    uint32_t *migq;    /* VMs waiting to start leaving, in order */
+    unsigned nmigq, capmigq;
+    uint32_t util_milli;          /* at the last consolidation */
     uint32_t type, npcpus, speed; /* speed in thousandths */
     uint64_t mem_mb;
     uint32_t *vms;
@@ -150,6 +154,7 @@ struct sim_dc {
     unsigned nseries, cap_series;
     bool failed, check;
     bool need_retry; /* resources were freed: try the waiting VMs */
+    bool in_mig_cb;  /* inside a callback of the migration model */
     char err[1024];
 };
 

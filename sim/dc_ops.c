@@ -126,6 +126,8 @@ int sim_dc_make_net(struct sim_dc *dc)
     dc->nclusters =
         vcpu_dctopo_ancestor(dc->topo, dc->nhosts - 1, VCPU_TOPO_CLUSTER) + 1;
     int rc = sim_net_create(&dc->net);
+    if (!rc && d->mig.quantum_ns)
+        sim_net_set_quantum(dc->net, d->mig.quantum_ns);
     const unsigned n[SIM_LINK_LEVELS] = {dc->nhosts, dc->nracks, dc->nclusters};
     for (unsigned l = 0; !rc && l < SIM_LINK_LEVELS; l++)
         for (unsigned i = 0; !rc && i < n[l]; i++) {
@@ -184,6 +186,24 @@ static unsigned path_of(const struct sim_dc *dc, uint32_t a, uint32_t b,
     return n;
 }
 
+static void start_transfer(struct sim_dc *dc, struct dc_vm *vm);
+
+/* The next migration waiting on @h's uplink, if any may start. */
+static void start_next(struct sim_dc *dc, struct dc_host *h)
+{
+    unsigned max = dc->d->mig.max_per_host;
+    while (h->nmigq && (!max || h->mig_out < max)) {
+        uint32_t vi = h->migq[0];
+        memmove(h->migq, h->migq + 1, --h->nmigq * sizeof *h->migq);
+        struct dc_vm *vm = &dc->vms[vi];
+        if (vm->state == VM_MIGRATING && vm->mig_waiting &&
+            &dc->hosts[vm->host] == h)
+            start_transfer(dc, vm);
+    }
+}
+
+/* Move @vm to @target: reserve there now; the transfer starts at once, or
+ * when fewer than migration.max_per_host leave its host. */
 void sim_dc_migrate(struct sim_dc *dc, struct dc_vm *vm, uint32_t target)
 {
     int rc = vcpu_place_migrate_begin(dc->place, dc->now, vm->pid, target);
@@ -195,6 +215,28 @@ void sim_dc_migrate(struct sim_dc *dc, struct dc_vm *vm, uint32_t target)
         return;
     }
     sim_dc_check_place(dc, "a migration start");
+    struct dc_host *src = &dc->hosts[vm->host];
+    vm->state = VM_MIGRATING;
+    vm->mig_target = target;
+    vm->mig_waiting = true;
+    dc->hosts[target].incoming++;
+    if (src->nmigq == src->capmigq) {
+        unsigned cap = src->capmigq ? 2 * src->capmigq : 4;
+        uint32_t *q = realloc(src->migq, cap * sizeof *q);
+        if (!q) {
+            sim_dc_fail(dc, "out of memory");
+            return;
+        }
+        src->migq = q;
+        src->capmigq = cap;
+    }
+    src->migq[src->nmigq++] = (uint32_t)(vm - dc->vms);
+    start_next(dc, src);
+}
+
+static void start_transfer(struct sim_dc *dc, struct dc_vm *vm)
+{
+    uint32_t target = vm->mig_target;
     const struct sim_vm_spec *sp = vm->spec;
     uint32_t path[6];
     struct sim_mig_vm mv = {
@@ -216,21 +258,19 @@ void sim_dc_migrate(struct sim_dc *dc, struct dc_vm *vm, uint32_t target)
         .vm = &mv,
         .params = &dc->mparams,
     };
-    sim_mig_run_until(dc->mig, dc->now); /* its clock to now */
-    rc = sim_mig_start(dc->mig, &a, &vm->mig_id);
+    if (!dc->in_mig_cb)
+        sim_mig_run_until(dc->mig, dc->now); /* its clock to now */
+    struct dc_host *src = &dc->hosts[vm->host];
+    int rc = sim_mig_start(dc->mig, &a, &vm->mig_id);
     if (rc) {
         /* A link is down: the VM stays. */
-        vcpu_place_migrate_end(dc->place, dc->now, vm->pid, false);
-        dc->mig_failed++;
-        dc->mig_reasons[SIM_MIG_FAIL_LINK]++;
+        sim_dc_abort_migration(dc, vm, SIM_MIG_FAIL_LINK);
         return;
     }
-    struct dc_host *src = &dc->hosts[vm->host];
     sim_dc_host_touch(dc, src);
-    vm->state = VM_MIGRATING;
-    vm->mig_target = target;
-    dc->hosts[target].incoming++;
-    sim_dc_host_update(dc, src);
+    vm->mig_waiting = false;
+    src->mig_out++;
+    sim_dc_host_update(dc, src); /* it runs slower while it moves */
 }
 
 /* Stop-and-copy begins: the VM is paused on its source. */
@@ -238,7 +278,7 @@ static void dc_down(void *ctx, uint32_t mig, uint32_t vmi)
 {
     struct sim_dc *dc = ctx;
     struct dc_vm *vm = &dc->vms[vmi];
-    if (vm->state != VM_MIGRATING || vm->mig_id != mig)
+    if (vm->state != VM_MIGRATING || vm->mig_waiting || vm->mig_id != mig)
         return;
     struct dc_host *h = &dc->hosts[vm->host];
     sim_dc_host_touch(dc, h);
@@ -263,6 +303,7 @@ static void migrated(struct sim_dc *dc, struct dc_vm *vm,
     }
     sim_dc_check_place(dc, "a migration end");
     dc->need_retry = true;
+    src->mig_out--;
     sim_dc_detach(dc, vm);
     vm->state = VM_RUNNING;
     vm->down = false;
@@ -274,6 +315,7 @@ static void migrated(struct sim_dc *dc, struct dc_vm *vm,
     dc->mig_reasons[r->reason]++;
     sim_dc_host_update(dc, src);
     sim_dc_host_update(dc, dst);
+    start_next(dc, src);
     if (!src->nvms)
         sim_dc_host_emptied(dc, src);
 }
@@ -285,24 +327,32 @@ void sim_dc_abort_migration(struct sim_dc *dc, struct dc_vm *vm, int reason)
     struct dc_host *src = &dc->hosts[vm->host];
     sim_dc_host_touch(dc, src);
     dc->hosts[vm->mig_target].incoming--;
+    bool moving = !vm->mig_waiting;
     vm->state = VM_RUNNING;
     vm->down = false;
+    vm->mig_waiting = false;
     vcpu_place_migrate_end(dc->place, dc->now, vm->pid, false);
     dc->mig_failed++;
     dc->mig_reasons[reason]++;
     sim_dc_host_update(dc, src);
+    if (moving) {
+        src->mig_out--;
+        start_next(dc, src);
+    }
 }
 
 static void dc_done(void *ctx, uint32_t mig, const struct sim_mig_result *r)
 {
     struct sim_dc *dc = ctx;
     struct dc_vm *vm = &dc->vms[r->vm];
-    if (vm->state != VM_MIGRATING || vm->mig_id != mig)
+    if (vm->state != VM_MIGRATING || vm->mig_waiting || vm->mig_id != mig)
         return; /* already ended here (its VM finished, a host failed) */
+    dc->in_mig_cb = true;
     if (r->ok)
         migrated(dc, vm, r);
     else
         sim_dc_abort_migration(dc, vm, r->reason);
+    dc->in_mig_cb = false;
 }
 
 /* ---- failures ------------------------------------------------------------------ */

@@ -180,6 +180,10 @@ struct sim_dc_spec {
         uint64_t min_rate_bps, max_rate_bps, increment_bps;
         uint64_t threshold_bytes, resume_ns;
         unsigned max_rounds, max_sent_pct, min_pages;
+        uint64_t quantum_ns;   /* network rates recomputed at most this
+                                  often (sim_net_set_quantum); 0 = exact */
+        unsigned max_per_host; /* transfers leaving a host at once (1);
+                                  0 = no limit */
         bool xen;       /* Xen's stop rules: 30 rounds, 3x memory, 50 pages */
         bool stop_copy; /* no pre-copy: stop-and-copy at the maximum rate */
     } mig;

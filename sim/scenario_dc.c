@@ -534,13 +534,13 @@ static int consolidation(struct sim_scn *c, struct fy_node *n, const char *path,
 static int migration(struct sim_scn *c, struct fy_node *n, const char *path,
                      struct sim_dc_spec *d)
 {
-    static const char *const keys[] = {"min_rate",  "max_rate",   "increment",
-                                       "threshold", "max_rounds", "max_sent",
-                                       "min_pages", "resume",     "xen",
-                                       "stop_copy", NULL};
+    static const char *const keys[] = {
+        "min_rate",     "max_rate",  "increment", "threshold", "max_rounds",
+        "max_sent",     "min_pages", "resume",    "xen",       "stop_copy",
+        "max_per_host", "quantum",   NULL};
     char p[SIM_SCN_PATH];
     struct sim_dc_mig *m = &d->mig;
-    uint64_t rounds = 0, pages = 0;
+    uint64_t rounds = 0, pages = 0, per_host = 1;
     uint32_t sent_milli = 0;
     if (!n)
         return 0;
@@ -562,7 +562,10 @@ static int migration(struct sim_scn *c, struct fy_node *n, const char *path,
         sim_scn_bool(c, sim_scn_get(n, "xen"), sim_scn_path(p, path, "xen"),
                      &m->xen) ||
         sim_scn_bool(c, sim_scn_get(n, "stop_copy"),
-                     sim_scn_path(p, path, "stop_copy"), &m->stop_copy))
+                     sim_scn_path(p, path, "stop_copy"), &m->stop_copy) ||
+        sim_scn_uint(c, sim_scn_get(n, "max_per_host"),
+                     sim_scn_path(p, path, "max_per_host"), 0, 1u << 20,
+                     &per_host))
         return -1;
     if (sim_scn_get(n, "threshold")) {
         static const struct unit units[] = {
@@ -575,6 +578,10 @@ static int migration(struct sim_scn *c, struct fy_node *n, const char *path,
         m->threshold_bytes = (uint64_t)llround(b);
     }
     m->max_rounds = (unsigned)rounds;
+    m->max_per_host = (unsigned)per_host;
+    if (sim_scn_duration(c, sim_scn_get(n, "quantum"),
+                         sim_scn_path(p, path, "quantum"), &m->quantum_ns))
+        return -1;
     m->max_sent_pct = sent_milli / 10;
     m->min_pages = (unsigned)pages;
     if (m->min_rate_bps && m->max_rate_bps && m->min_rate_bps > m->max_rate_bps)
@@ -652,6 +659,7 @@ int sim_scn_datacenter(struct sim_scn *c, struct fy_node *n)
     d->vm_sharing = SIM_SHARE_TIME;
     d->task_sharing = SIM_SHARE_TIME;
     d->sample_ns = 300000000000ull;
+    d->mig.max_per_host = 1; /* as OpenStack's default */
     d->power = (struct sim_power){.set = true, .idle_w = 100, .peak_w = 200};
 #define G(k) (n ? sim_scn_get(n, k) : NULL)
     if (layout(c, G("layout"), "datacenter.layout", d) ||
