@@ -31,6 +31,9 @@ struct sim_dc_cmd {
 int sim_cmd_run_dc(const struct sim_dc_cmd *o, const struct sim_scenario *s,
                    const char *out);
 
+/* Monotonic wall-clock time in seconds (cmd_run.c). */
+double sim_wall_now(void);
+
 /* mkdir -p. Return 0 or -errno. */
 int sim_mkdirs(const char *dir);
 int sim_cmd_policies(int argc, char **argv);

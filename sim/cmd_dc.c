@@ -22,13 +22,6 @@
 #include "dc.h"
 #include "feed.h"
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 struct dc_progress {
     const char *label;
     uint64_t end_ns;
@@ -38,7 +31,7 @@ struct dc_progress {
 static void show(void *arg, uint64_t now, uint64_t events)
 {
     struct dc_progress *p = arg;
-    double t = wall_now();
+    double t = sim_wall_now();
     if (t - p->last < 0.25)
         return;
     p->last = t;
@@ -176,11 +169,11 @@ static int one(const struct sim_dc_cmd *o, const struct sim_scenario *s,
     char label[160];
     snprintf(label, sizeof label, "[%s seed %" PRIu64 "]", sim_dc_placement(dc),
              seed);
-    struct dc_progress pr = {label, s->duration_ns, wall_now(), 0};
+    struct dc_progress pr = {label, s->duration_ns, sim_wall_now(), 0};
     bool tty = !o->quiet && isatty(STDERR_FILENO);
-    double t0 = wall_now();
+    double t0 = sim_wall_now();
     int rc = sim_dc_run(dc, 0, o->stop, tty ? show : NULL, &pr);
-    double wall = wall_now() - t0;
+    double wall = sim_wall_now() - t0;
     if (tty)
         fprintf(stderr, "\r%*s\r", 100, "");
     if (rc)

@@ -38,7 +38,7 @@ static void on_signal(int sig)
     stop_requested = true;
 }
 
-static double wall_now(void)
+double sim_wall_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -56,7 +56,7 @@ struct progress {
 static void show_progress(void *arg, uint64_t now, uint64_t events)
 {
     struct progress *pr = arg;
-    double t = wall_now();
+    double t = sim_wall_now();
     if (t - pr->last < 0.25)
         return;
     pr->last = t;
@@ -231,12 +231,12 @@ static int run_one(const struct run_opts *o, const struct sim_scenario *s,
     char label[160];
     snprintf(label, sizeof label, "[%s seed %" PRIu64 "]", sim_model_policy(m),
              seed);
-    struct progress pr = {label, s->duration_ns, wall_now(), 0};
+    struct progress pr = {label, s->duration_ns, sim_wall_now(), 0};
     bool tty = !o->quiet && isatty(STDERR_FILENO);
-    double t0 = wall_now();
+    double t0 = sim_wall_now();
     int rc =
         sim_model_run(m, 0, &stop_requested, tty ? show_progress : NULL, &pr);
-    double wall = wall_now() - t0;
+    double wall = sim_wall_now() - t0;
     if (tty)
         fprintf(stderr, "\r%*s\r", 100, "");
     if (rc)

@@ -197,21 +197,36 @@ int sim_scn_host_dc(struct sim_scn *c, struct fy_node *n, const char *path,
     return 0;
 }
 
-static int sharing(struct sim_scn *c, struct fy_node *n, const char *path,
-                   unsigned *out)
+/* One of @names (NULL-terminated) into *@out (its index); absent: as is. */
+static int choice(struct sim_scn *c, struct fy_node *n, const char *path,
+                  const char *const *names, unsigned *out)
 {
-    static const char *const names[] = {"time", "space", NULL};
     if (!n)
         return 0;
     const char *s = sim_scn_scalar(c, n, path);
     if (!s)
         return -1;
-    for (unsigned i = 0; names[i]; i++)
+    char list[128] = "";
+    for (unsigned i = 0; names[i]; i++) {
         if (!strcmp(s, names[i])) {
-            *out = i + SIM_SHARE_TIME;
+            *out = i;
             return 0;
         }
-    return sim_scn_fail(c, n, path, "'%s' is not time or space", s);
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                 i ? (names[i + 1] ? ", " : " or ") : "", names[i]);
+    }
+    return sim_scn_fail(c, n, path, "'%s' is not %s", s, list);
+}
+
+static int sharing(struct sim_scn *c, struct fy_node *n, const char *path,
+                   unsigned *out)
+{
+    static const char *const names[] = {"time", "space", NULL};
+    unsigned i = 0;
+    if (!n || choice(c, n, path, names, &i))
+        return n ? -1 : 0;
+    *out = i + SIM_SHARE_TIME;
+    return 0;
 }
 
 static int task_entry(struct sim_scn *c, struct fy_node *n, const char *path,
@@ -468,23 +483,6 @@ static int failures(struct sim_scn *c, struct fy_node *n, const char *path,
     return 0;
 }
 
-static int on_failure(struct sim_scn *c, struct fy_node *n, const char *path,
-                      struct sim_dc_spec *d)
-{
-    if (!n)
-        return 0;
-    const char *s = sim_scn_scalar(c, n, path);
-    if (!s)
-        return -1;
-    if (!strcmp(s, "restart"))
-        d->on_failure = SIM_FAIL_RESTART;
-    else if (!strcmp(s, "lose"))
-        d->on_failure = SIM_FAIL_LOSE;
-    else
-        return sim_scn_fail(c, n, path, "'%s' is not restart or lose", s);
-    return 0;
-}
-
 static int consolidation(struct sim_scn *c, struct fy_node *n, const char *path,
                          struct sim_dc_spec *d)
 {
@@ -589,44 +587,15 @@ static int migration(struct sim_scn *c, struct fy_node *n, const char *path,
     return 0;
 }
 
-static int queue(struct sim_scn *c, struct fy_node *n, const char *path,
-                 struct sim_dc_spec *d)
-{
-    if (!n)
-        return 0;
-    const char *s = sim_scn_scalar(c, n, path);
-    if (!s)
-        return -1;
-    if (!strcmp(s, "fifo"))
-        d->queue = 0;
-    else if (!strcmp(s, "backfill"))
-        d->queue = 1;
-    else
-        return sim_scn_fail(c, n, path, "'%s' is not fifo or backfill", s);
-    return 0;
-}
-
-/* bursts: exact (each compute phase is work) or load (a compute phase and
- * the block phase after it become one constant load for their length). */
-static int bursts(struct sim_scn *c, struct fy_node *n, const char *path,
-                  struct sim_dc_spec *d)
-{
-    if (!n)
-        return 0;
-    const char *s = sim_scn_scalar(c, n, path);
-    if (!s)
-        return -1;
-    if (!strcmp(s, "exact"))
-        d->bursts_as_load = false;
-    else if (!strcmp(s, "load"))
-        d->bursts_as_load = true;
-    else
-        return sim_scn_fail(c, n, path, "'%s' is not exact or load", s);
-    return 0;
-}
-
 int sim_scn_datacenter(struct sim_scn *c, struct fy_node *n)
 {
+    /* in the order of enum sim_dc_on_failure, enum vcpu_place_queue */
+    static const char *const on_failure_names[] = {"restart", "lose", NULL};
+    static const char *const queue_names[] = {"fifo", "backfill", NULL};
+    /* bursts: exact (each compute phase is work) or load (a compute phase
+     * and the block phase after it become one constant load) */
+    static const char *const bursts_names[] = {"exact", "load", NULL};
+    unsigned bursts = 0;
     static const char *const keys[] = {"layout",
                                        "links",
                                        "placement",
@@ -666,7 +635,7 @@ int sim_scn_datacenter(struct sim_scn *c, struct fy_node *n)
         links(c, G("links"), "datacenter.links", d) ||
         placement(c, G("placement"), "datacenter.placement", d) ||
         overcommit(c, G("overcommit"), "datacenter.overcommit", d) ||
-        queue(c, G("queue"), "datacenter.queue", d) ||
+        choice(c, G("queue"), "datacenter.queue", queue_names, &d->queue) ||
         sharing(c, G("vm_sharing"), "datacenter.vm_sharing", &d->vm_sharing) ||
         sharing(c, G("task_sharing"), "datacenter.task_sharing",
                 &d->task_sharing) ||
@@ -674,13 +643,15 @@ int sim_scn_datacenter(struct sim_scn *c, struct fy_node *n)
         power_mgmt(c, G("power_management"), "datacenter.power_management",
                    d) ||
         failures(c, G("failures"), "datacenter.failures", d) ||
-        on_failure(c, G("on_failure"), "datacenter.on_failure", d) ||
+        choice(c, G("on_failure"), "datacenter.on_failure", on_failure_names,
+               &d->on_failure) ||
         consolidation(c, G("consolidation"), "datacenter.consolidation", d) ||
         sim_scn_duration(c, G("sample"), "datacenter.sample", &d->sample_ns) ||
         migration(c, G("migration"), "datacenter.migration", d) ||
-        bursts(c, G("bursts"), "datacenter.bursts", d))
+        choice(c, G("bursts"), "datacenter.bursts", bursts_names, &bursts))
         return -1;
 #undef G
+    d->bursts_as_load = bursts == 1;
     if (!d->sample_ns)
         return sim_scn_fail(c, n, "datacenter.sample", "must be more than 0");
     if (!d->placement && !(d->placement = strdup("first-fit")))
