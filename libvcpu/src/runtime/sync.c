@@ -255,6 +255,11 @@ bool vcpu_barrier_wait(vcpu_barrier_t *b)
     pthread_mutex_unlock(&b->lk);
     while (atomic_load(&b->generation) == gen)
         vcpu__block_self(self);
+    /* The last arrival moves the generation on before it pops the waiters
+     * (a spurious wake-up can see it first): pass its lock, so that our
+     * queue link is ours again before a cond or mutex may use it. */
+    pthread_mutex_lock(&b->lk);
+    pthread_mutex_unlock(&b->lk);
     vcpu_preempt_enable();
     return false;
 }
