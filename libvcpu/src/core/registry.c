@@ -111,20 +111,21 @@ struct vcpu_policy_lib {
     const struct vcpu_policy_ops *ops;
 };
 
-static int open_entry(void *dl, const char *path,
-                      const struct vcpu_policy_ops **ops, char *err, size_t len)
+/* dlopen @path and find @name in it: 0 (*@dl open, *@sym set) or an error
+ * with a message; shared by both kinds of policy. */
+static int dl_find(const char *path, const char *name, void **dl, void **sym,
+                   char *err, size_t len)
 {
-    vcpu_policy_entry_fn entry;
-    void *sym = dlsym(dl, VCPU_POLICY_ENTRY);
-    if (!sym)
-        return say(err, len, VCPU_ENOSYS, "%s: no symbol %s", path,
-                   VCPU_POLICY_ENTRY);
-    memcpy(&entry, &sym, sizeof entry); /* object to function pointer */
-    *ops = entry(VCPU_POLICY_ABI);
-    if (!*ops)
-        return say(err, len, VCPU_EPOLICY, "%s: %s() refused ABI %u", path,
-                   VCPU_POLICY_ENTRY, VCPU_POLICY_ABI);
-    return vcpu_policy_validate(*ops, err, len);
+    *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!*dl) {
+        const char *why = dlerror();
+        return say(err, len, VCPU_ENOENT, "%s", why ? why : path);
+    }
+    if (!(*sym = dlsym(*dl, name))) {
+        dlclose(*dl);
+        return say(err, len, VCPU_ENOSYS, "%s: no symbol %s", path, name);
+    }
+    return 0;
 }
 
 int vcpu_policy_open(const char *path, vcpu_policy_lib_t **out, char *err,
@@ -137,15 +138,19 @@ int vcpu_policy_open(const char *path, vcpu_policy_lib_t **out, char *err,
     struct vcpu_policy_lib *lib = calloc(1, sizeof *lib);
     if (!lib)
         return VCPU_ENOMEM;
-    lib->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!lib->dl) {
-        const char *why = dlerror();
-        free(lib);
-        return say(err, len, VCPU_ENOENT, "%s", why ? why : path);
+    void *sym;
+    int rc = dl_find(path, VCPU_POLICY_ENTRY, &lib->dl, &sym, err, len);
+    if (!rc) {
+        vcpu_policy_entry_fn entry;
+        memcpy(&entry, &sym, sizeof entry); /* object to function pointer */
+        lib->ops = entry(VCPU_POLICY_ABI);
+        rc = lib->ops ? vcpu_policy_validate(lib->ops, err, len)
+                      : say(err, len, VCPU_EPOLICY, "%s: %s() refused ABI %u",
+                            path, VCPU_POLICY_ENTRY, VCPU_POLICY_ABI);
+        if (rc)
+            dlclose(lib->dl);
     }
-    int rc = open_entry(lib->dl, path, &lib->ops, err, len);
     if (rc) {
-        dlclose(lib->dl);
         free(lib);
         return rc;
     }
@@ -233,23 +238,6 @@ struct vcpu_place_lib {
     const struct vcpu_place_ops *ops;
 };
 
-static int open_place_entry(void *dl, const char *path,
-                            const struct vcpu_place_ops **ops, char *err,
-                            size_t len)
-{
-    vcpu_place_entry_fn entry;
-    void *sym = dlsym(dl, VCPU_PLACE_ENTRY);
-    if (!sym)
-        return say(err, len, VCPU_ENOSYS, "%s: no symbol %s", path,
-                   VCPU_PLACE_ENTRY);
-    memcpy(&entry, &sym, sizeof entry); /* object to function pointer */
-    *ops = entry(VCPU_PLACE_ABI);
-    if (!*ops)
-        return say(err, len, VCPU_EPOLICY, "%s: %s() refused ABI %u", path,
-                   VCPU_PLACE_ENTRY, VCPU_PLACE_ABI);
-    return vcpu_place_validate(*ops, err, len);
-}
-
 int vcpu_place_open(const char *path, vcpu_place_lib_t **out, char *err,
                     size_t len)
 {
@@ -260,15 +248,19 @@ int vcpu_place_open(const char *path, vcpu_place_lib_t **out, char *err,
     struct vcpu_place_lib *lib = calloc(1, sizeof *lib);
     if (!lib)
         return VCPU_ENOMEM;
-    lib->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!lib->dl) {
-        const char *why = dlerror();
-        free(lib);
-        return say(err, len, VCPU_ENOENT, "%s", why ? why : path);
+    void *sym;
+    int rc = dl_find(path, VCPU_PLACE_ENTRY, &lib->dl, &sym, err, len);
+    if (!rc) {
+        vcpu_place_entry_fn entry;
+        memcpy(&entry, &sym, sizeof entry); /* object to function pointer */
+        lib->ops = entry(VCPU_PLACE_ABI);
+        rc = lib->ops ? vcpu_place_validate(lib->ops, err, len)
+                      : say(err, len, VCPU_EPOLICY, "%s: %s() refused ABI %u",
+                            path, VCPU_PLACE_ENTRY, VCPU_PLACE_ABI);
+        if (rc)
+            dlclose(lib->dl);
     }
-    int rc = open_place_entry(lib->dl, path, &lib->ops, err, len);
     if (rc) {
-        dlclose(lib->dl);
         free(lib);
         return rc;
     }
