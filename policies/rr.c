@@ -37,6 +37,19 @@ static void rr_enqueue(vp_ctx_t *ctx, vcpu_id_t v, unsigned flags)
         vp_kick(ctx, p);
 }
 
+/* rr_enqueue then rr_dispatch, as the core's shortcut (ops.yield): when
+ * no idle pCPU would take @v, it goes to the FIFO's tail and @p takes the
+ * FIFO's first vCPU it may run. */
+static bool rr_yield(vp_ctx_t *ctx, vcpu_id_t v, vcpu_pcpu_t p, vp_dsq_t *dsq,
+                     uint64_t *slice_ns)
+{
+    if (vp_idle_find(ctx, v, p) != VCPU_NONE)
+        return false;
+    *dsq = RR_DSQ;
+    *slice_ns = ((struct rr_state *)vp_state(ctx))->slice_ns;
+    return true;
+}
+
 static void rr_dispatch(vp_ctx_t *ctx, vcpu_pcpu_t p)
 {
     vp_dsq_move_to_local(ctx, RR_DSQ, p); /* first eligible for p */
@@ -46,6 +59,7 @@ const struct vcpu_policy_ops rr_ops = {
     .init = rr_init,
     .enqueue = rr_enqueue,
     .dispatch = rr_dispatch,
+    .yield = rr_yield,
     .abi = VCPU_POLICY_ABI,
     .name = "rr",
     .description = "one shared FIFO, fixed slice; ignores weights, caps and "

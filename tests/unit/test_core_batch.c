@@ -28,6 +28,7 @@ struct side {
     vcpu_core_t *core;
     char *log;
     size_t len;
+    vcpu_pcpu_t mute; /* a kick of it not to log (see stop_one) */
 };
 
 static void put(struct side *s, const char *line)
@@ -47,6 +48,9 @@ static void on_trace(void *arg, const struct vcpu_trace_rec *r)
 
 static void on_kick(void *arg, vcpu_pcpu_t p)
 {
+    struct side *s = arg;
+    if (p == s->mute)
+        return;
     char line[32];
     snprintf(line, sizeof line, "kick %u\n", p);
     put(arg, line);
@@ -72,6 +76,7 @@ static void side_init(struct side *s, const vcpu_topo_t *topo,
     s->log = calloc(1, LOG_MAX);
     assert_non_null(s->log);
     s->len = 0;
+    s->mute = VCPU_NONE;
     struct vcpu_core_attr a = {
         .abi = VCPU_CORE_ABI,
         .topo = topo,
@@ -137,22 +142,38 @@ static void pick_idle(struct side *a, struct side *b, vcpu_time_t now)
     }
 }
 
+/* vCPUs of @vm that have not exited. */
+static unsigned vm_live(vcpu_core_t *c, vcpu_vm_t vm)
+{
+    unsigned n = 0;
+    for (vcpu_id_t v = 0; v < vcpu_core_nvcpus(c); v++)
+        n += vcpu_core_vcpu_vm(c, v) == vm &&
+             vcpu_core_vcpu_state(c, v) != VP_VCPU_EXITED;
+    return n;
+}
+
 /* One running vCPU stops for @why: A the public call then a pick of its
- * pCPU, B vcpu__core_stop_pick. */
+ * pCPU, B vcpu__core_stop_pick, which does not send the stop's kick of
+ * the pCPU (its pick answers it). */
 static void stop_one(struct side *a, struct side *b, vcpu_pcpu_t p,
                      unsigned why, vcpu_time_t now)
 {
     vcpu_id_t v = vcpu_core_pcpu_curr(a->core, p);
     assert_int_equal(v, vcpu_core_pcpu_curr(b->core, p));
+    a->mute = p;
     int ra = why == VCPU_STOP_YIELD   ? vcpu_core_yield(a->core, now, v)
              : why == VCPU_STOP_BLOCK ? vcpu_core_block(a->core, now, v)
                                       : vcpu_core_exit(a->core, now, v);
+    a->mute = VCPU_NONE;
     assert_int_equal(ra, 0);
     vcpu_id_t va, vb;
     uint64_t sa, sb;
     ra = vcpu_core_pick(a->core, now, p, &va, &sa);
+    vcpu_vm_t vm = vcpu_core_vcpu_vm(b->core, v);
     int rb = vcpu__core_stop_pick(b->core, now, v, why, &vb, &sb);
-    assert_int_equal(ra, rb);
+    /* 1: the VM's last vCPU exited */
+    bool last = why == VCPU_STOP_EXIT && vm_live(a->core, vm) == 0;
+    assert_int_equal(rb, last ? 1 : ra);
     assert_int_equal(va, vb);
     assert_int_equal(sa, sb);
 }
@@ -260,9 +281,16 @@ static void test_core_batch_refuses_bad_arguments(void **state)
     assert_int_equal(
         vcpu__core_stop_pick(c, 0, 99, VCPU_STOP_YIELD, &v, &slice),
         VCPU_ESRCH);
+    assert_int_equal(vcpu__core_stop_pick(c, 0, v, VCPU_STOP_YIELD, &v, NULL),
+                     VCPU_EINVAL);
+    /* no pick: the stop alone; the VM's last exit says so */
+    v = vcpu_core_pcpu_curr(c, 0);
+    vcpu_id_t other = v == first ? first + 1 : first;
+    assert_int_equal(vcpu_core_exit(c, 0, other), 0);
+    assert_int_equal(vcpu__core_stop_pick(c, 0, v, VCPU_STOP_EXIT, NULL, NULL),
+                     1);
+    assert_int_equal(vcpu_core_pcpu_curr(c, 0), VCPU_NONE);
     /* a dead VM takes no vCPU, and nothing is left half made */
-    assert_int_equal(vcpu_core_exit(c, 0, 0), 0);
-    assert_int_equal(vcpu_core_exit(c, 0, 1), 0);
     assert_int_equal(vcpu_core_vm_remove(c, 0, vm), 0);
     assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm, 4, &first), VCPU_ESRCH);
     assert_int_equal(vcpu_core_nvcpus(c), 2);

@@ -14,7 +14,7 @@ extern "C" {
 #include "types.h"
 
 /** ABI version of struct vcpu_policy_ops and the vp_* contract. */
-#define VCPU_POLICY_ABI 1u
+#define VCPU_POLICY_ABI 2u
 
 /** The core instance as a policy sees it; only valid inside callbacks. */
 typedef struct vp_ctx vp_ctx_t;
@@ -189,6 +189,23 @@ struct vcpu_policy_ops {
      */
     void (*stopping)(vp_ctx_t *ctx, vcpu_id_t v, vcpu_pcpu_t p,
                      bool still_runnable);
+    /**
+     * yield - A shortcut the environment may take when @v, running on @p,
+     * yields and @p picks its next vCPU in the same call (the runtime's
+     * vcpu_yield). Called after stopping(), with @v RUNNABLE and in no
+     * DSQ, and only while @p's local DSQ is empty. Return true, with
+     * *@dsq a FIFO DSQ that is not @p's local one and *@slice_ns, to
+     * promise that enqueue(@v, VP_ENQ_YIELD) would now do nothing but
+     * insert @v at *@dsq's tail with that slice, and that dispatch(@p)
+     * would then do nothing but move *@dsq's first vCPU @p may run into
+     * @p's local DSQ: the core does exactly that instead of calling them
+     * (same trace, same state). Must not change any state (read-only
+     * vp_* helpers only). Return false for the usual enqueue and pick.
+     * NULL: always the usual path (the built-in default enqueue takes a
+     * shortcut of its own through VP_DSQ_GLOBAL).
+     */
+    bool (*yield)(vp_ctx_t *ctx, vcpu_id_t v, vcpu_pcpu_t p, vp_dsq_t *dsq,
+                  uint64_t *slice_ns);
     /**
      * tick - Periodic tick (or slice check) on @p while it runs
      * vp_pcpu_curr(p). May call vp_preempt(ctx, p) or vp_slice_set().

@@ -50,14 +50,14 @@ static void emit_vm(struct vcpu_core *c, unsigned event, vcpu_vm_t vm,
 }
 
 void vcpu__emit_rec(struct vcpu_core *c, unsigned event, vcpu_pcpu_t p,
-                    vcpu_id_t v, int64_t arg)
+                    vcpu_id_t v, vcpu_vm_t vm, int64_t arg)
 {
     struct vcpu_trace_rec r = {
         .time_ns = c->now,
         .event = event,
         .pcpu = p,
         .vcpu = v,
-        .vm = v == VCPU_NONE ? VCPU_NONE : vcpu_at(c, v)->vm,
+        .vm = vm,
         .arg = arg,
     };
     emit_rec(c, &r);
@@ -121,15 +121,22 @@ static void account_online(struct vcpu_core *c, struct pcpu_ent *pc)
 
 /* ---- idle mask, kicks, preemption ---------------------------------- */
 
-void vcpu__kick(struct vcpu_core *c, vcpu_pcpu_t p)
+/* Inlined where every stop runs it. */
+__attribute__((always_inline)) static inline void kick_pcpu(struct vcpu_core *c,
+                                                            vcpu_pcpu_t p)
 {
     struct pcpu_ent *pc = &c->pcpus[p];
     if (pc->state != VP_PCPU_ONLINE || pc->curr != VCPU_NONE || pc->kicked)
         return;
     pc->kicked = true;
     vcpu__idle_update(c, p);
-    if (c->env.kick)
+    if (c->env.kick && p != c->answering)
         c->env.kick(c->env_arg, p);
+}
+
+void vcpu__kick(struct vcpu_core *c, vcpu_pcpu_t p)
+{
+    kick_pcpu(c, p);
 }
 
 void vcpu__request_preempt(struct vcpu_core *c, vcpu_pcpu_t p)
@@ -226,7 +233,7 @@ static void stop_curr(struct vcpu_core *c, vcpu_pcpu_t p, unsigned why)
         c->pol.ops->stopping(CTX(c), v, p, again && !park);
         c->in_callback = false;
     }
-    vcpu__emit(c, VCPU_TRACE_STOP, p, v, park ? VCPU_STOP_SUSPEND : why);
+    vcpu__emit_ent(c, VCPU_TRACE_STOP, p, e, park ? VCPU_STOP_SUSPEND : why);
     if (park) {
         vcpu__set_state(c, e, VP_VCPU_SUSPENDED);
         e->st.nr_suspends++;
@@ -242,7 +249,7 @@ static void stop_curr(struct vcpu_core *c, vcpu_pcpu_t p, unsigned why)
         remove_vcpu(c, v);
     }
     vcpu__idle_update(c, p);
-    vcpu__kick(c, p);
+    kick_pcpu(c, p);
 }
 
 /* ---- entry and exit of every environment call ----------------------- */
@@ -275,7 +282,7 @@ static int leave(struct vcpu_core *c, int rc)
 {
     if (c->aborted)
         fall_back(c);
-    if (c->check && rc == 0 && vcpu__check(c, false) != 0)
+    if (c->check && rc >= 0 && vcpu__check(c, false) != 0)
         rc = VCPU_EINVARIANT;
     if (c->flags & VCPU_CORE_THREADSAFE)
         vcpu__unlock(&c->lock);
@@ -458,10 +465,12 @@ int vcpu_core_tick(vcpu_core_t *c, vcpu_time_t now, vcpu_pcpu_t p,
 }
 
 /* Start RUNNABLE, dequeued @v on idle @p. */
-static void run_on(struct vcpu_core *c, vcpu_pcpu_t p, vcpu_id_t v)
+/* Inlined in both picks (the usual one and the yield shortcut). */
+__attribute__((always_inline)) static inline void
+run_ent(struct vcpu_core *c, vcpu_pcpu_t p, struct vcpu_ent *e)
 {
     struct pcpu_ent *pc = &c->pcpus[p];
-    struct vcpu_ent *e = vcpu_at(c, v);
+    vcpu_id_t v = e->id;
     vcpu_pcpu_t from = e->pcpu;
     vcpu__set_state(c, e, VP_VCPU_RUNNING);
     e->pcpu = p;
@@ -473,9 +482,9 @@ static void run_on(struct vcpu_core *c, vcpu_pcpu_t p, vcpu_id_t v)
     pc->slice_end = c->now + slice;
     if (from != VCPU_NONE && from != p) {
         e->st.nr_migrations++;
-        vcpu__emit(c, VCPU_TRACE_MIGRATE, p, v, from);
+        vcpu__emit_ent(c, VCPU_TRACE_MIGRATE, p, e, from);
     }
-    vcpu__emit(c, VCPU_TRACE_RUN, p, v, (int64_t)slice);
+    vcpu__emit_ent(c, VCPU_TRACE_RUN, p, e, (int64_t)slice);
     if (c->pol.ops->running) {
         c->in_callback = true;
         c->pol.ops->running(CTX(c), v, p);
@@ -483,6 +492,11 @@ static void run_on(struct vcpu_core *c, vcpu_pcpu_t p, vcpu_id_t v)
     }
     if (e->susp) /* parked while dispatching: stop at once */
         vcpu__request_preempt(c, p);
+}
+
+static void run_on(struct vcpu_core *c, vcpu_pcpu_t p, vcpu_id_t v)
+{
+    run_ent(c, p, vcpu_at(c, v));
 }
 
 static vcpu_id_t find_work(struct vcpu_core *c, vcpu_pcpu_t p)
@@ -822,13 +836,89 @@ static void between(struct vcpu_core *c)
         fall_back(c);
 }
 
+/* Where a yield shortcut sends @e (ops.yield, or the built-in default
+ * enqueue: the global FIFO when no idle pCPU would take it); NULL: none. */
+static struct dsq *yield_dsq(struct vcpu_core *c, struct vcpu_ent *e,
+                             vcpu_pcpu_t p, uint64_t *slice_ns)
+{
+    const struct vcpu_policy_ops *o = c->pol.ops;
+    if (!o->yield) {
+        if (o->enqueue || vp_idle_find(CTX(c), e->id, p) != VCPU_NONE)
+            return NULL;
+        *slice_ns = 0;
+        return &c->global;
+    }
+    if (c->global.nr) /* the pick would take it first */
+        return NULL;
+    vp_dsq_t id = 0;
+    c->in_callback = true;
+    bool ok = o->yield(CTX(c), e->id, p, &id, slice_ns);
+    c->in_callback = false;
+    if (!ok || c->aborted)
+        return NULL;
+    struct dsq *q = vcpu__dsq_lookup(c, id);
+    if (!q || q->kind != VP_DSQ_FIFO || q == &c->pcpus[p].local)
+        return NULL;
+    return q;
+}
+
+/*
+ * vcpu_core_yield(@e) then vcpu_core_pick(@p), @e running on @p, not
+ * parked, @p's local DSQ empty: stop_curr(YIELD) and pick_locked with the
+ * policy's enqueue and dispatch replaced by what ops.yield promised they
+ * would do, when it does. Same records, counters and callbacks otherwise.
+ */
+static int yield_pick(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
+                      vcpu_id_t *out_v, uint64_t *out_slice_ns)
+{
+    struct pcpu_ent *pc = &c->pcpus[p];
+    vcpu_id_t v = e->id;
+    account_run(c, e);
+    pc->curr = VCPU_NONE;
+    pc->preempt_pending = false;
+    pc->slice_end = 0;
+    if (c->pol.ops->stopping) {
+        c->in_callback = true;
+        c->pol.ops->stopping(CTX(c), v, p, true);
+        c->in_callback = false;
+    }
+    vcpu__emit_ent(c, VCPU_TRACE_STOP, p, e, VCPU_STOP_YIELD);
+    vcpu__set_state(c, e, VP_VCPU_RUNNABLE);
+    uint64_t slice = 0;
+    struct dsq *q = e->susp ? NULL : yield_dsq(c, e, p, &slice);
+    if (!q) { /* the rest of stop_curr, then the usual pick */
+        c->answering = p;
+        vcpu__enqueue(c, v, VP_ENQ_YIELD);
+        vcpu__idle_update(c, p);
+        vcpu__kick(c, p);
+        c->answering = VCPU_NONE;
+        between(c);
+        return pick_locked(c, p, out_v, out_slice_ns);
+    }
+    e->slice_ns = slice;
+    vcpu__dsq_push_ent(c, q, e, 0, false);
+    /* stop_curr's kick of @p, answered here: its idle bit would go on and
+     * off, and the pick clears it */
+    pc->kicked = false;
+    if (q != &c->global)
+        c->seq++; /* the hop through the local DSQ dispatch would make */
+    struct vcpu_ent *u = vcpu__dsq_pop_eligible_ent(c, q, p);
+    VCPU_ASSERT(u); /* @v at least */
+    run_ent(c, p, u);
+    *out_v = u->id;
+    *out_slice_ns = pc->slice_end - c->now;
+    return 0;
+}
+
 int vcpu__core_stop_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
                          unsigned why, vcpu_id_t *out_v, uint64_t *out_slice_ns)
 {
-    if (!out_v || !out_slice_ns)
+    if (!out_v != !out_slice_ns)
         return VCPU_EINVAL;
-    *out_v = VCPU_NONE;
-    *out_slice_ns = 0;
+    if (out_v) {
+        *out_v = VCPU_NONE;
+        *out_slice_ns = 0;
+    }
     if (why != VCPU_STOP_YIELD && why != VCPU_STOP_BLOCK &&
         why != VCPU_STOP_EXIT)
         return VCPU_EINVAL;
@@ -841,9 +931,21 @@ int vcpu__core_stop_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
     if (e->state != VP_VCPU_RUNNING)
         return leave(c, VCPU_ESTATE);
     vcpu_pcpu_t p = e->pcpu;
-    stop_curr(c, p, why);
-    between(c);
-    return leave(c, pick_locked(c, p, out_v, out_slice_ns));
+    if (!out_v) {
+        stop_curr(c, p, why);
+    } else if (why == VCPU_STOP_YIELD && !e->susp && !c->pcpus[p].local.nr) {
+        return leave(c, yield_pick(c, e, p, out_v, out_slice_ns));
+    } else {
+        c->answering = p;
+        stop_curr(c, p, why);
+        c->answering = VCPU_NONE;
+        between(c);
+        rc = pick_locked(c, p, out_v, out_slice_ns);
+    }
+    /* the VM's last vCPU is gone (the core's count, under the lock) */
+    if (!rc && why == VCPU_STOP_EXIT && !vm_at(c, e->vm)->nvcpus)
+        rc = 1;
+    return leave(c, rc);
 }
 
 int vcpu__core_vcpu_add_n(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
@@ -964,6 +1066,7 @@ int vcpu_core_create(const struct vcpu_core_attr *attr, vcpu_core_t **out)
                            (unsigned short)(attr->seed >> 32)};
     seed48_r(s, &c->rng);
     vcpu__lock_init(&c->lock);
+    c->answering = VCPU_NONE;
     vcpu__dsq_init(&c->global, VP_DSQ_GLOBAL, VP_DSQ_FIFO);
     if ((rc = init_pcpus(c)))
         goto fail;

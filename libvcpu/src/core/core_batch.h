@@ -14,12 +14,17 @@
 
 /**
  * vcpu__core_stop_pick - vcpu_core_yield/_block/_exit(@v), then
- * vcpu_core_pick() on the pCPU @v was running on.
+ * vcpu_core_pick() on the pCPU @v was running on. The stop's kick of that
+ * pCPU is not sent: this pick answers it. A yield takes the policy's
+ * shortcut (ops.yield) when it offers one.
  * @why: VCPU_STOP_YIELD, VCPU_STOP_BLOCK or VCPU_STOP_EXIT
- * @out_v, @out_slice_ns: as vcpu_core_pick's (VCPU_NONE, 0 on failure)
+ * @out_v, @out_slice_ns: as vcpu_core_pick's (VCPU_NONE, 0 on failure);
+ * both NULL: no pick (the stop alone)
  *
- * Return: 0; VCPU_EINVAL (@why, NULL outs), VCPU_ESRCH (@v), VCPU_ESTATE
- * (@v not RUNNING: nothing done), else the pick's error.
+ * Return: 0; 1 when @v exited and was the last vCPU of its VM that had
+ * not (the core's own count: exactly one exit of a VM says so);
+ * VCPU_EINVAL (@why, one out NULL), VCPU_ESRCH (@v), VCPU_ESTATE (@v not
+ * RUNNING: nothing done), else the pick's error.
  * Context: any thread; does not block (the core's lock).
  */
 int vcpu__core_stop_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,

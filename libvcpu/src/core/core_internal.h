@@ -142,6 +142,7 @@ struct vcpu_core {
     uint64_t trace_mask; /* records env.trace wants; 0 without env.trace */
     void *env_arg;
     struct vcpu__lock lock; /* VCPU_CORE_THREADSAFE */
+    vcpu_pcpu_t answering;  /* kicks of it are answered in this call */
 
     struct vcpu_trace_rec ring[TRACE_RING];
     unsigned ring_pos;
@@ -188,7 +189,7 @@ static inline bool vm_allows(const struct vcpu_core *c, vcpu_vm_t vm,
  * Return the directory (moved, maybe) or NULL (out of memory). */
 void *vcpu__chunk_dir(void *dir, unsigned k);
 void vcpu__emit_rec(struct vcpu_core *c, unsigned event, vcpu_pcpu_t p,
-                    vcpu_id_t v, int64_t arg);
+                    vcpu_id_t v, vcpu_vm_t vm, int64_t arg);
 /* A trace record, built only when the checker's ring or env.trace wants
  * it: most are not, and this runs several times per core call. */
 static inline void vcpu__emit(struct vcpu_core *c, unsigned event,
@@ -198,7 +199,19 @@ static inline void vcpu__emit(struct vcpu_core *c, unsigned event,
         c->nr_events++;
         return;
     }
-    vcpu__emit_rec(c, event, p, v, arg);
+    vcpu__emit_rec(c, event, p, v,
+                   v == VCPU_NONE ? VCPU_NONE : vcpu_at(c, v)->vm, arg);
+}
+/* The same for vCPU @e. */
+static inline void vcpu__emit_ent(struct vcpu_core *c, unsigned event,
+                                  vcpu_pcpu_t p, const struct vcpu_ent *e,
+                                  int64_t arg)
+{
+    if (!c->check && !(c->trace_mask & ((uint64_t)1 << event))) {
+        c->nr_events++;
+        return;
+    }
+    vcpu__emit_rec(c, event, p, e->id, e->vm, arg);
 }
 void vcpu__logf(struct vcpu_core *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -245,10 +258,10 @@ static inline struct dsq *vcpu__dsq_lookup(struct vcpu_core *c, vp_dsq_t id)
     return id < c->ndsq_slots ? c->dsqs[id] : NULL;
 }
 
-static inline void vcpu__dsq_push(struct vcpu_core *c, struct dsq *q,
-                                  vcpu_id_t v, uint64_t key, bool head)
+static inline void vcpu__dsq_push_ent(struct vcpu_core *c, struct dsq *q,
+                                      struct vcpu_ent *e, uint64_t key,
+                                      bool head)
 {
-    struct vcpu_ent *e = vcpu_at(c, v);
     VCPU_ASSERT(!e->dsq);
     e->key = key;
     e->seq = c->seq++;
@@ -260,6 +273,12 @@ static inline void vcpu__dsq_push(struct vcpu_core *c, struct dsq *q,
         TAILQ_INSERT_HEAD(&q->fifo, e, q.link);
     else
         TAILQ_INSERT_TAIL(&q->fifo, e, q.link);
+}
+
+static inline void vcpu__dsq_push(struct vcpu_core *c, struct dsq *q,
+                                  vcpu_id_t v, uint64_t key, bool head)
+{
+    vcpu__dsq_push_ent(c, q, vcpu_at(c, v), key, head);
 }
 
 static inline void vcpu__dsq_remove_ent(struct dsq *q, struct vcpu_ent *e)
@@ -294,17 +313,24 @@ static inline struct vcpu_ent *vcpu__dsq_next(const struct dsq *q,
     return TAILQ_NEXT(e, q.link);
 }
 
-/* The first vCPU of @q that may run on @p, dequeued; VCPU_NONE if none. */
-static inline vcpu_id_t vcpu__dsq_pop_eligible(struct vcpu_core *c,
-                                               struct dsq *q, vcpu_pcpu_t p)
+/* The first vCPU of @q that may run on @p, dequeued; NULL if none. */
+static inline struct vcpu_ent *
+vcpu__dsq_pop_eligible_ent(struct vcpu_core *c, struct dsq *q, vcpu_pcpu_t p)
 {
     for (struct vcpu_ent *e = vcpu__dsq_first(q); e; e = vcpu__dsq_next(q, e)) {
         if (vm_allows(c, e->vm, p)) {
             vcpu__dsq_remove_ent(q, e);
-            return e->id;
+            return e;
         }
     }
-    return VCPU_NONE;
+    return NULL;
+}
+
+static inline vcpu_id_t vcpu__dsq_pop_eligible(struct vcpu_core *c,
+                                               struct dsq *q, vcpu_pcpu_t p)
+{
+    struct vcpu_ent *e = vcpu__dsq_pop_eligible_ent(c, q, p);
+    return e ? e->id : VCPU_NONE;
 }
 
 static inline vcpu_id_t vcpu__dsq_pop_first(struct vcpu_core *c, struct dsq *q)
