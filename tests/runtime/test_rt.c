@@ -92,6 +92,52 @@ static void test_rt_256_vcpus_on_2_workers_compute_exactly(void **state)
     vcpu_rt_destroy(rt);
 }
 
+/* ---- yields hand vCPUs straight to each other, across workers ---------- */
+
+struct storm {
+    _Atomic int running[64]; /* a context resumed twice at once shows here */
+    _Atomic unsigned bad, done;
+};
+
+static void storm_entry(void *arg)
+{
+    struct storm *s = arg;
+    unsigned i = vcpu_self_index();
+    volatile uint64_t canary = 0x5eed0000u + i; /* on this vCPU's stack */
+    for (unsigned k = 0; k < 5000; k++) {
+        if (atomic_exchange(&s->running[i], 1) != 0 ||
+            canary != 0x5eed0000u + i || vcpu_self_index() != i)
+            atomic_fetch_add(&s->bad, 1);
+        atomic_store(&s->running[i], 0);
+        vcpu_yield();
+    }
+    atomic_fetch_add(&s->done, 1);
+}
+
+/* 64 vCPUs yielding on 4 workers (2 real CPUs): a yield puts a vCPU back
+ * in a shared queue before its context is saved, and another worker may
+ * pick it at once (worker.c, wait_saved). */
+static void test_rt_yield_storm_on_4_workers(void **state)
+{
+    (void)state;
+    const char *pols[] = {"rr", "fifo", "fair", "rr"};
+    for (unsigned r = 0; r < 4; r++) {
+        unsigned flags = r == 3 ? VCPU_RT_CHECK | VCPU_RT_PREEMPT_TIMER : 0;
+        vcpu_rt_t *rt = start_rt("pack:1 core:4 pu:1", pols[r], flags, 200000);
+        static struct storm s;
+        memset(&s, 0, sizeof s);
+        vcpu_vm_t vm;
+        assert_int_equal(vcpu_rt_vm_create(rt, 64, storm_entry, &s, NULL, &vm),
+                         0);
+        assert_int_equal(vcpu_rt_vm_join(rt, vm), 0);
+        assert_int_equal(atomic_load(&s.bad), 0);
+        assert_int_equal(atomic_load(&s.done), 64);
+        assert_int_equal(vcpu_rt_stop(rt, false), 0);
+        assert_int_equal(vcpu_core_check(vcpu_rt_core(rt)), 0);
+        vcpu_rt_destroy(rt);
+    }
+}
+
 /* ---- mutex, condition variable, barrier, sleep ------------------------------ */
 
 struct shared {
@@ -483,6 +529,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rt_256_vcpus_on_2_workers_compute_exactly),
+        cmocka_unit_test(test_rt_yield_storm_on_4_workers),
         cmocka_unit_test(test_rt_mutex_barrier_cond_sleep),
         cmocka_unit_test(test_rt_offline_pcpu_at_switch_points),
         cmocka_unit_test(test_rt_timer_preemption_stops_a_hog),

@@ -40,8 +40,10 @@ void vcpu__switch_out(struct rt_vcpu *v, int action)
     atomic_store_explicit(&w->in_vcpu, false, memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
     v->action = action;
+    w->prev = v;
     vcpu__ctx_switch(&v->ctx, &w->sched);
     w = this_worker();
+    vcpu__worker_finish(w);
     atomic_store_explicit(&w->in_vcpu, true, memory_order_relaxed);
 }
 
@@ -58,6 +60,7 @@ _Noreturn static void exit_self(struct rt_vcpu *v)
     atomic_store_explicit(&w->in_vcpu, false, memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
     v->action = ACT_EXIT;
+    w->prev = v;
     vcpu__ctx_exit(&v->ctx, &w->sched);
 }
 
@@ -65,7 +68,9 @@ VCPU__GUEST_TEXT
 void vcpu__guest_entry(void *arg)
 {
     struct rt_vcpu *v = arg;
-    atomic_store_explicit(&this_worker()->in_vcpu, true, memory_order_relaxed);
+    struct rt_worker *w = this_worker();
+    vcpu__worker_finish(w);
+    atomic_store_explicit(&w->in_vcpu, true, memory_order_relaxed);
     v->entry(v->arg);
     exit_self(v);
 }
@@ -100,12 +105,26 @@ vcpu_pcpu_t vcpu_self_pcpu(void)
     return w && vcpu__self() ? w->p : VCPU_NONE;
 }
 
+/* The worker's scheduler is skipped: the core is told here, on the
+ * vCPU's stack, and the next vCPU resumed directly (vcpu__worker_yield).
+ * With in_vcpu false a timer signal leaves this thread alone meanwhile. */
 VCPU__GUEST_TEXT
 void vcpu_yield(void)
 {
-    struct rt_vcpu *v = vcpu__self();
-    if (v)
-        vcpu__switch_out(v, ACT_YIELD);
+    struct rt_worker *w = this_worker();
+    if (!w || !atomic_load_explicit(&w->in_vcpu, memory_order_relaxed))
+        return;
+    struct rt_vcpu *v = w->curr;
+    atomic_store_explicit(&w->in_vcpu, false, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    struct vcpu__ctx *to = vcpu__worker_yield(w, v);
+    if (to) {
+        w->prev = v;
+        vcpu__ctx_switch(&v->ctx, to);
+        w = this_worker();
+        vcpu__worker_finish(w);
+    }
+    atomic_store_explicit(&w->in_vcpu, true, memory_order_relaxed);
 }
 
 VCPU__GUEST_TEXT

@@ -625,6 +625,7 @@ static void vcpu_init(struct rt_vcpu *v, vcpu_id_t id, vcpu_vm_t vm,
     v->arg = arg;
     atomic_store_explicit(&v->worker, NULL, memory_order_relaxed);
     v->action = ACT_NONE;
+    atomic_store_explicit(&v->on_cpu, false, memory_order_relaxed);
     /* a stale waker may CAS it; the core's lock (wake) publishes it */
     atomic_store_explicit(&v->wstate, WS_NONE, memory_order_release);
     v->preempt_off = 0;
@@ -657,7 +658,6 @@ static int vm_make(struct vcpu_rt *rt, const struct vcpu_vm_attr *a, unsigned n,
             vmp->done = true;
         return rc;
     }
-    atomic_init(&vmp->alive, n);
     *out = vmp;
     return 0;
 }
@@ -715,10 +715,12 @@ int vcpu_rt_vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
 }
 
 /* Called by the worker that ran @v's exit, once the core knows and @v's
- * context is finished: @v's object goes back for reuse, then its VM's
- * count. The last vCPU of a VM removes it and wakes the joiners; the
- * runtime's count drops before they can look (vcpu_rt_stop after join). */
-void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now)
+ * context is finished: @v's object goes back for reuse. The VM's last
+ * vCPU (@last: the core said so) removes it and wakes the joiners; the
+ * runtime's count dropped before they can look (finish_exit in worker.c,
+ * and vcpu_rt_stop after join). */
+void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
+                        bool last)
 {
     struct vcpu_rt *rt = v->rt;
     struct rt_vm *vmp = v->vmp;
@@ -734,12 +736,7 @@ void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now)
         cut->fnext = NULL;
         w->nstash = STASH_MAX / 2;
     }
-    /* only this worker writes its count: no read-modify-write needed;
-     * the fetch_sub below publishes it to whoever sees the VM done */
-    atomic_store_explicit(
-        &w->exited, atomic_load_explicit(&w->exited, memory_order_relaxed) + 1,
-        memory_order_relaxed);
-    if (atomic_fetch_sub(&vmp->alive, 1) != 1)
+    if (!last)
         return;
     vcpu__mutex_lock(&rt->vlock);
     vcpu_core_vm_remove(rt->core, now, vm);

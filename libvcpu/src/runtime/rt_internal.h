@@ -5,10 +5,10 @@
  * Synchronisation table (who may touch what):
  *   core            any thread, through vcpu_core_* (the core's own lock,
  *                   VCPU_CORE_THREADSAFE); env callbacks run under it
- *   rt_vcpu.ctx     the worker running it, or the one that picked it (the
- *                   core's lock orders the hand-over: a vCPU is picked only
- *                   after the call that made it RUNNABLE returned, which is
- *                   after its context was saved)
+ *   rt_vcpu.ctx     the worker running it, or the one that picked it:
+ *                   on_cpu (release/acquire) orders the hand-over, since
+ *                   a direct yield makes a vCPU RUNNABLE before its
+ *                   context is saved (worker.c, wait_saved)
  *   rt_vcpu.wstate  atomic (CAS): the wake-up protocol (rt.c)
  *   rt_worker.want, speed, preempt_req   atomics, any thread
  *   rt_worker.curr  its worker; other threads read it only as a hint
@@ -19,7 +19,8 @@
  *                   a worker's own stash: that worker's thread only (its
  *                   scheduler, or a vCPU on it making a VM)
  *   vms table       rt.vlock; an rt_vm itself stays put (its vCPUs point
- *                   to it): alive is atomic, removed under rt.vlock
+ *                   to it); its last exit (the core counts) removes it
+ *                   under rt.vlock
  *   sleepers heap   rt.tlock
  *   trace rings     written only under the core's lock (env.trace)
  *   placement       RCU (urcu-bp): readers lock-free from any thread
@@ -53,6 +54,7 @@ enum rt_action {
     ACT_BLOCK,
     ACT_EXIT,
     ACT_PREEMPT,
+    ACT_STOPPED, /* a direct yield stopped it and found nothing to run */
 };
 
 struct rt_worker;
@@ -78,6 +80,10 @@ struct rt_vcpu {
     struct rt_vcpu *wnext;            /* wait-queue link (mutex, cond) */
     bool queued;                      /* on a wait queue */
     struct rt_vcpu *fnext;            /* free list link, once exited */
+    /* runs, or its context is not saved yet: set by the worker that
+     * switches to it, cleared (release) by the next context on that
+     * worker (vcpu__worker_finish) */
+    _Atomic bool on_cpu;
 };
 
 struct rt_ring {
@@ -109,6 +115,9 @@ struct rt_worker {
     bool started;
     struct vcpu__ctx sched; /* the worker's own context */
     struct rt_vcpu *curr;
+    struct rt_vcpu *prev;       /* the vCPU this thread switched away from */
+    uint64_t run_start;         /* when curr started (busy_wall_ns) */
+    uint64_t stopped_at;        /* ACT_STOPPED: the time of the stop */
     _Atomic uint32_t wake_word; /* futex: bumped by kicks */
     _Atomic bool sleeping;      /* in FUTEX_WAIT on wake_word (or about to) */
     _Atomic bool preempt_req;   /* the core asked to preempt */
@@ -132,7 +141,6 @@ struct rt_worker {
 enum { WANT_NONE = 0, WANT_OFFLINE, WANT_ONLINE };
 
 struct rt_vm {
-    _Atomic unsigned alive;
     bool done; /* rt.vlock: no vCPU left to run (the last one removed it) */
 };
 
@@ -207,8 +215,10 @@ static inline uint64_t vcpu__tsc(void)
 
 /*
  * The time on worker @w's thread, as vcpu__rt_now (ns since create), for
- * its scheduler only (not from vCPU code, which a timer signal could move
- * to another worker halfway through an update). A TSC read
+ * its scheduler only: not from vCPU code, which a timer signal could move
+ * to another worker halfway through an update, except with w->in_vcpu
+ * false (the direct yield, guest.c), when the signal leaves it alone. A
+ * TSC read
  * (~1-8 ns here where a vDSO clock_gettime costs ~20-26), scaled by a
  * per-worker factor and re-anchored to CLOCK_MONOTONIC every millisecond,
  * so it strays from it by at most the factor's error over 1 ms (the factor
@@ -235,10 +245,24 @@ static inline uint64_t vcpu__worker_now(struct rt_worker *w)
 
 struct rt_vcpu *vcpu__rt_vcpu(struct vcpu_rt *rt, vcpu_id_t v);
 void vcpu__rt_wake(struct rt_vcpu *v);
-void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now);
+void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
+                        bool last);
 
 /* worker.c */
 void *vcpu__worker_main(void *arg);
+struct vcpu__ctx *vcpu__worker_yield(struct rt_worker *w, struct rt_vcpu *v);
+
+/* First thing after every switch, in the context switched to: the vCPU
+ * switched away from (if any) has its context saved now; other workers
+ * may run it. */
+static inline void vcpu__worker_finish(struct rt_worker *w)
+{
+    struct rt_vcpu *p = w->prev;
+    if (p) {
+        w->prev = NULL;
+        atomic_store_explicit(&p->on_cpu, false, memory_order_release);
+    }
+}
 void vcpu__worker_kick(struct rt_worker *w);
 int vcpu__worker_timer_setup(struct vcpu_rt *rt);
 

@@ -7,6 +7,7 @@
  * signal handler. */
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -201,21 +202,16 @@ struct next {
  * before it picks) nor on a slowed pCPU (the duty-cycle pause comes before
  * the next vCPU's run, not inside it).
  */
-static void stop_vcpu(struct rt_worker *w, struct rt_vcpu *v, unsigned why,
-                      uint64_t now, struct next *nx)
+static int stop_vcpu(struct rt_worker *w, struct rt_vcpu *v, unsigned why,
+                     uint64_t now, struct next *nx)
 {
     vcpu_core_t *c = w->rt->core;
-    if (atomic_load_explicit(&w->want, memory_order_relaxed) == WANT_NONE &&
+    bool pick =
+        atomic_load_explicit(&w->want, memory_order_relaxed) == WANT_NONE &&
         atomic_load_explicit(&w->speed, memory_order_relaxed) >=
-            VCPU_SPEED_NOMINAL) {
-        vcpu__core_stop_pick(c, now, v->id, why, &nx->v, &nx->slice);
-    } else if (why == VCPU_STOP_YIELD) {
-        vcpu_core_yield(c, now, v->id);
-    } else if (why == VCPU_STOP_BLOCK) {
-        vcpu_core_block(c, now, v->id);
-    } else {
-        vcpu_core_exit(c, now, v->id);
-    }
+            VCPU_SPEED_NOMINAL;
+    return vcpu__core_stop_pick(c, now, v->id, why, pick ? &nx->v : NULL,
+                                pick ? &nx->slice : NULL);
 }
 
 /* The worker's half of the wake-up protocol (vcpu__rt_wake in rt.c): once
@@ -239,12 +235,20 @@ static void finish_block(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
     }
 }
 
+/* The worker's exit count goes up before the core hears of the exit: the
+ * core's lock then orders it before the VM's last exit, which a joiner
+ * sees (vcpu__rt_vcpu_done), so vcpu__rt_alive cannot stay above zero
+ * for it. Meanwhile the count may be one short for a moment (harmless). */
 static void finish_exit(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
                         struct next *nx)
 {
-    stop_vcpu(w, v, VCPU_STOP_EXIT, now, nx);
+    /* only this worker writes its count: no read-modify-write needed */
+    atomic_store_explicit(
+        &w->exited, atomic_load_explicit(&w->exited, memory_order_relaxed) + 1,
+        memory_order_relaxed);
+    bool last = stop_vcpu(w, v, VCPU_STOP_EXIT, now, nx) == 1;
     vcpu__ctx_fini(&v->ctx);
-    vcpu__rt_vcpu_done(w, v, now);
+    vcpu__rt_vcpu_done(w, v, now, last);
 }
 
 /* The vCPU came back for a preemption: go offline, honour the core's
@@ -285,43 +289,116 @@ static bool duty_cycle(struct rt_worker *w, uint64_t ran_ns)
     return true;
 }
 
-/* Run @nx's vCPU, picked at @now, until it stops; return when it stopped
- * (one clock read per switch: the stop and the next pick share it). On
- * return @nx holds what the stop call picked next, if anything. */
-static uint64_t run_vcpu(struct rt_worker *w, struct next *nx, uint64_t now)
+/* Wait until @v's context is saved (a direct yield puts a vCPU back in a
+ * DSQ before it has switched away from it: another worker may pick it
+ * meanwhile), then mark it running here. */
+static void wait_saved(struct rt_vcpu *v)
 {
-    struct vcpu_rt *rt = w->rt;
-    struct rt_vcpu *v = vcpu__rt_vcpu(rt, nx->v);
-    uint64_t start = now;
-    atomic_store_explicit(&w->slice_end, now + nx->slice, memory_order_relaxed);
-    *nx = (struct next){VCPU_NONE, 0};
-    w->curr = v;
-    atomic_store_explicit(&v->worker, w, memory_order_release);
-    for (;;) {
-        v->action = ACT_NONE;
-        vcpu__ctx_switch(&w->sched, &v->ctx);
-        if (w->sig_preempted)
-            unblock_timer_signal(w);
-        now = vcpu__worker_now(w);
-        if (v->action == ACT_YIELD) {
-            stop_vcpu(w, v, VCPU_STOP_YIELD, now, nx);
-        } else if (v->action == ACT_BLOCK) {
-            finish_block(w, v, now, nx);
-        } else if (v->action == ACT_EXIT) {
-            finish_exit(w, v, now, nx);
-        } else if (finish_preempt(w, v, now)) {
-            continue;
-        }
-        break;
+    /* a few instructions on a running thread; a descheduled one (more
+     * workers than CPUs) needs the CPU back */
+    for (unsigned i = 0; atomic_load_explicit(&v->on_cpu, memory_order_acquire);
+         i++) {
+        if (i < 64)
+            cpu_relax();
+        else
+            sched_yield();
     }
+    atomic_store_explicit(&v->on_cpu, true, memory_order_relaxed);
+}
+
+/* @v, picked at @now with @slice, is about to run on @w. */
+static void begin_run(struct rt_worker *w, struct rt_vcpu *v, uint64_t slice,
+                      uint64_t now)
+{
+    atomic_store_explicit(&w->slice_end, now + slice, memory_order_relaxed);
+    w->curr = v;
+    w->run_start = now;
+    atomic_store_explicit(&v->worker, w, memory_order_release);
+    wait_saved(v);
+}
+
+/* The vCPU running on @w stopped at @now. */
+static void end_run(struct rt_worker *w, uint64_t now)
+{
     w->curr = NULL;
     /* only this thread writes it: no read-modify-write needed */
     atomic_store_explicit(
         &w->busy_wall_ns,
         atomic_load_explicit(&w->busy_wall_ns, memory_order_relaxed) +
-            (now - start),
+            (now - w->run_start),
         memory_order_relaxed);
-    if (duty_cycle(w, now - start))
+}
+
+/*
+ * A yield on the vCPU's own stack (guest.c, vcpu_yield): the core's stop +
+ * pick, then straight to the next vCPU's context, not through the
+ * worker's. Return the context to switch to, NULL to keep running @v.
+ * @w's scheduler takes over (v->action) when a request waits or the pCPU
+ * is slowed (as stop_vcpu), or when nothing is left to run here.
+ */
+struct vcpu__ctx *vcpu__worker_yield(struct rt_worker *w, struct rt_vcpu *v)
+{
+    if (atomic_load_explicit(&w->want, memory_order_relaxed) != WANT_NONE ||
+        atomic_load_explicit(&w->speed, memory_order_relaxed) <
+            VCPU_SPEED_NOMINAL) {
+        v->action = ACT_YIELD;
+        return &w->sched;
+    }
+    uint64_t now = vcpu__worker_now(w);
+    struct next nx = {VCPU_NONE, 0};
+    vcpu__core_stop_pick(w->rt->core, now, v->id, VCPU_STOP_YIELD, &nx.v,
+                         &nx.slice);
+    if (nx.v == v->id) { /* picked again: its run goes on */
+        atomic_store_explicit(&w->slice_end, now + nx.slice,
+                              memory_order_relaxed);
+        return NULL;
+    }
+    end_run(w, now);
+    if (nx.v == VCPU_NONE) {
+        v->action = ACT_STOPPED;
+        w->stopped_at = now;
+        return &w->sched;
+    }
+    struct rt_vcpu *u = vcpu__rt_vcpu(w->rt, nx.v);
+    begin_run(w, u, nx.slice, now);
+    return &u->ctx;
+}
+
+/* Run @nx's vCPU, picked at @now, until a vCPU comes back to the worker's
+ * context (the one it started, or another after direct yields); return
+ * when it stopped (one clock read per switch: the stop and the next pick
+ * share it). On return @nx holds what the stop call picked next. */
+static uint64_t run_vcpu(struct rt_worker *w, struct next *nx, uint64_t now)
+{
+    struct rt_vcpu *v = vcpu__rt_vcpu(w->rt, nx->v);
+    begin_run(w, v, nx->slice, now);
+    *nx = (struct next){VCPU_NONE, 0};
+    for (;;) {
+        v->action = ACT_NONE;
+        vcpu__ctx_switch(&w->sched, &v->ctx);
+        v = w->prev; /* the vCPU that came back */
+        int action = v->action;
+        vcpu__worker_finish(w); /* past this, a stopped @v is not ours */
+        if (w->sig_preempted)
+            unblock_timer_signal(w);
+        if (action == ACT_STOPPED) /* a direct yield found nothing */
+            return w->stopped_at;
+        now = vcpu__worker_now(w);
+        if (action == ACT_YIELD) {
+            stop_vcpu(w, v, VCPU_STOP_YIELD, now, nx);
+        } else if (action == ACT_BLOCK) {
+            finish_block(w, v, now, nx);
+        } else if (action == ACT_EXIT) {
+            finish_exit(w, v, now, nx);
+        } else if (finish_preempt(w, v, now)) {
+            wait_saved(v);
+            continue;
+        }
+        break;
+    }
+    uint64_t ran = now - w->run_start;
+    end_run(w, now);
+    if (duty_cycle(w, ran))
         now = vcpu__worker_now(w);
     return now;
 }
