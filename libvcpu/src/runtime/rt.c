@@ -281,12 +281,11 @@ static int resolve_policy(struct vcpu_rt *rt)
 
 static int make_core(struct vcpu_rt *rt)
 {
-    /* Without a trace ring the callback only follows RUN and STOP (the
-     * placement map): spare the core building the other records. */
+    /* Without a trace ring, no trace callback: the core builds no record
+     * (the workers keep the placement map themselves). */
     struct vcpu_core_env env = rt_env;
     if (!(rt->attr.flags & VCPU_RT_TRACE))
-        env.trace_mask = (uint64_t)1 << VCPU_TRACE_RUN | (uint64_t)1
-                                                             << VCPU_TRACE_STOP;
+        env.trace = NULL;
     struct vcpu_core_attr a = {
         .abi = VCPU_CORE_ABI,
         .topo = rt->topo,

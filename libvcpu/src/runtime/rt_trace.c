@@ -2,7 +2,8 @@
 /* The runtime's trace: the core's records go to the ring of the pCPU they
  * concern (written under the core's lock, so no other synchronisation),
  * and out as the CSV trace format or Chrome/Perfetto trace-event JSON. The
- * same callback keeps the lock-free placement map (which vCPU runs where). */
+ * placement map (which vCPU runs where) is the workers' own (worker.c):
+ * without VCPU_RT_TRACE the core builds no record at all. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +28,6 @@ void vcpu__ring_fini(struct rt_ring *r)
 void vcpu__rt_trace(void *arg, const struct vcpu_trace_rec *rec)
 {
     struct vcpu_rt *rt = arg;
-    if (rec->event == VCPU_TRACE_RUN)
-        atomic_store_explicit(&rt->running[rec->pcpu], rec->vcpu,
-                              memory_order_release);
-    else if (rec->event == VCPU_TRACE_STOP)
-        atomic_store_explicit(&rt->running[rec->pcpu], VCPU_NONE,
-                              memory_order_release);
-    if (!(rt->attr.flags & VCPU_RT_TRACE))
-        return;
     struct rt_ring *r = &rt->w[rec->pcpu < rt->nw ? rec->pcpu : 0].ring;
     size_t at = (r->head + r->n) % r->cap;
     if (r->n == r->cap) { /* full: overwrite the oldest */

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <linux/futex.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -314,6 +315,7 @@ static void begin_run(struct rt_worker *w, struct rt_vcpu *v, uint64_t slice,
     w->curr = v;
     w->run_start = now;
     atomic_store_explicit(&v->worker, w, memory_order_release);
+    atomic_store_explicit(&w->rt->running[w->p], v->id, memory_order_release);
     wait_saved(v);
 }
 
@@ -321,6 +323,8 @@ static void begin_run(struct rt_worker *w, struct rt_vcpu *v, uint64_t slice,
 static void end_run(struct rt_worker *w, uint64_t now)
 {
     w->curr = NULL;
+    atomic_store_explicit(&w->rt->running[w->p], VCPU_NONE,
+                          memory_order_release);
     /* only this thread writes it: no read-modify-write needed */
     atomic_store_explicit(
         &w->busy_wall_ns,
@@ -346,8 +350,7 @@ struct vcpu__ctx *vcpu__worker_yield(struct rt_worker *w, struct rt_vcpu *v)
     }
     uint64_t now = vcpu__worker_now(w);
     struct next nx = {VCPU_NONE, 0};
-    vcpu__core_stop_pick(w->rt->core, now, v->id, VCPU_STOP_YIELD, &nx.v,
-                         &nx.slice);
+    vcpu__core_yield_pick(w->rt->core, now, v->id, &nx.v, &nx.slice);
     if (nx.v == v->id) { /* picked again: its run goes on */
         atomic_store_explicit(&w->slice_end, now + nx.slice,
                               memory_order_relaxed);
