@@ -4,14 +4,15 @@
  * hundred ns, so try for a few microseconds first. vcpu__mutex_lock does
  * that for a pthread mutex (glibc's PTHREAD_MUTEX_ADAPTIVE_NP does the
  * same, but its uncontended path costs twice the normal one); struct
- * vcpu__lock is the same idea in one word, inline (the core's lock: taken
- * once or twice per context switch). Nothing here is API. */
+ * vcpu__lock is the same idea in a futex word, with a bias (the core's
+ * lock: taken once or twice per context switch). Nothing here is API. */
 #ifndef VCPU_MUTEX_SPIN_H
 #define VCPU_MUTEX_SPIN_H
 
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -39,50 +40,70 @@ static inline void vcpu__mutex_lock(pthread_mutex_t *m)
     pthread_mutex_lock(m);
 }
 
-/* A futex lock (Drepper, "Futexes are tricky", mutex 3): 0 free, 1 held,
- * 2 held and someone may sleep on it. Lock: one CAS; unlock: one
- * exchange, and a FUTEX_WAKE only if the word said 2. */
+/*
+ * The core's lock: a futex lock (Drepper, "Futexes are tricky", mutex 3:
+ * word 0 free, 1 held, 2 held with waiters) with a bias.
+ *
+ * The bias: a thread that takes the lock many times in a row with nobody
+ * else taking it (a worker yielding between vCPUs of its own) is made the
+ * lock's owner. The owner then enters without a locked instruction: it
+ * marks itself inside, and checks that nobody asked for the lock back (an
+ * asymmetric Dekker: plain stores and loads on the owner's side, a
+ * membarrier(2) system call on the other side). Any other thread takes
+ * the futex word first, then revokes the bias: it raises revoke, runs
+ * membarrier (every thread of the process passes a full barrier), waits
+ * until the owner is not inside, and clears the owner. A revocation costs
+ * microseconds, so the bias is granted again only after twice as many
+ * uncontended calls as last time (up to VCPU__BIAS_MAX). Without
+ * membarrier's private expedited command (old kernels, valgrind) there is
+ * never a bias. The slow paths are in core/lock.c.
+ */
+#define VCPU__BIAS_MIN 64u
+#define VCPU__BIAS_MAX 65536u
+
 struct vcpu__lock {
     _Atomic uint32_t word;
+    _Atomic(const void *) owner; /* biased to this thread's token, or NULL */
+    _Atomic uint32_t inside;     /* the owner is in, through the bias */
+    _Atomic uint32_t revoke;     /* another thread wants the lock back */
+    bool held_biased;            /* the holder came in through the bias */
+    const void *cand;            /* the last thread through the word ... */
+    uint32_t streak;             /* ... and its calls in a row */
+    uint32_t need;               /* calls in a row that earn the bias */
 };
 
-static inline void vcpu__lock_init(struct vcpu__lock *l)
-{
-    atomic_init(&l->word, 0);
-}
+extern __thread char vcpu__lock_token; /* its address names the thread */
 
-static inline int vcpu__lock_try(struct vcpu__lock *l)
-{
-    uint32_t z = 0;
-    return atomic_compare_exchange_strong_explicit(
-        &l->word, &z, 1, memory_order_acquire, memory_order_relaxed);
-}
-
-__attribute__((noinline, cold)) static void
-vcpu__lock_wait(struct vcpu__lock *l)
-{
-    for (int i = 0; i < VCPU__SPIN_TRIES; i++) {
-        vcpu__cpu_relax();
-        if (atomic_load_explicit(&l->word, memory_order_relaxed) == 0 &&
-            vcpu__lock_try(l))
-            return;
-    }
-    while (atomic_exchange_explicit(&l->word, 2, memory_order_acquire) != 0)
-        syscall(SYS_futex, (uint32_t *)&l->word, FUTEX_WAIT_PRIVATE, 2, NULL,
-                NULL, 0);
-}
+void vcpu__lock_init(struct vcpu__lock *l);
+void vcpu__lock_slow(struct vcpu__lock *l);
+void vcpu__lock_wake(struct vcpu__lock *l);
 
 static inline void vcpu__lock(struct vcpu__lock *l)
 {
-    if (!vcpu__lock_try(l))
-        vcpu__lock_wait(l);
+    if (atomic_load_explicit(&l->owner, memory_order_relaxed) ==
+        &vcpu__lock_token) {
+        atomic_store_explicit(&l->inside, 1, memory_order_relaxed);
+        atomic_signal_fence(memory_order_seq_cst); /* the barrier is theirs */
+        if (!atomic_load_explicit(&l->revoke, memory_order_acquire) &&
+            atomic_load_explicit(&l->owner, memory_order_relaxed) ==
+                &vcpu__lock_token) {
+            l->held_biased = true;
+            return;
+        }
+        atomic_store_explicit(&l->inside, 0, memory_order_release);
+    }
+    vcpu__lock_slow(l);
 }
 
 static inline void vcpu__unlock(struct vcpu__lock *l)
 {
+    if (l->held_biased) {
+        l->held_biased = false;
+        atomic_store_explicit(&l->inside, 0, memory_order_release);
+        return;
+    }
     if (atomic_exchange_explicit(&l->word, 0, memory_order_release) == 2)
-        syscall(SYS_futex, (uint32_t *)&l->word, FUTEX_WAKE_PRIVATE, 1, NULL,
-                NULL, 0);
+        vcpu__lock_wake(l);
 }
 
 #endif /* VCPU_MUTEX_SPIN_H */
