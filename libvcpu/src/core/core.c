@@ -910,6 +910,123 @@ static int yield_pick(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
     return 0;
 }
 
+/* Records a switch makes; when a trace or the checker wants any of them,
+ * no lane (below). */
+#define LANE_RECS                                                              \
+    ((uint64_t)1 << VCPU_TRACE_STOP | (uint64_t)1 << VCPU_TRACE_RUN |          \
+     (uint64_t)1 << VCPU_TRACE_MIGRATE)
+
+/*
+ * yield_pick's common case, written out: @e yields on @p at full speed,
+ * not parked, nothing waits in @p's local DSQ nor the global one, no
+ * record is wanted, the policy has a yield shortcut and no stopping or
+ * running callback, and its shortcut names a FIFO DSQ whose first vCPU
+ * may run anywhere. Then the stop and the pick change exactly what
+ * yield_pick would (the per-state counts cancel out: one RUNNING vCPU
+ * becomes RUNNABLE and one RUNNABLE one RUNNING), in one pass, with the
+ * time read once. False, with nothing changed, when a condition fails.
+ */
+static bool yield_lane(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
+                       vcpu_id_t *out_v, uint64_t *out_slice_ns)
+{
+    const struct vcpu_policy_ops *o = c->pol.ops;
+    struct pcpu_ent *pc = &c->pcpus[p];
+    if (!o->yield || o->stopping || o->running || c->check ||
+        (c->trace_mask & LANE_RECS) || e->susp || pc->local.nr ||
+        c->global.nr || pc->speed != VCPU_SPEED_NOMINAL)
+        return false;
+    /* what the policy sees during its shortcut: @e stopped, RUNNABLE */
+    vcpu_id_t cur = pc->curr;
+    pc->curr = VCPU_NONE;
+    e->state = VP_VCPU_RUNNABLE;
+    vp_dsq_t id = 0;
+    uint64_t slice = 0;
+    c->in_callback = true;
+    bool ok = o->yield(CTX(c), e->id, p, &id, &slice);
+    c->in_callback = false;
+    struct dsq *q = ok && !c->aborted ? vcpu__dsq_lookup(c, id) : NULL;
+    struct vcpu_ent *u = q && q->kind == VP_DSQ_FIFO && q != &pc->local
+                             ? TAILQ_FIRST(&q->fifo)
+                             : NULL;
+    if (u && vm_at(c, u->vm)->allowed)
+        u = NULL; /* the eligible search is yield_pick's */
+    if (!u && q && q->kind == VP_DSQ_FIFO && q != &pc->local &&
+        !vm_at(c, e->vm)->allowed)
+        u = e; /* an empty FIFO: @e goes in and comes straight out */
+    if (!u) {
+        pc->curr = cur;
+        e->state = VP_VCPU_RUNNING;
+        return false;
+    }
+    vcpu_time_t now = c->now;
+    uint64_t d = now - e->since;
+    e->st.run_ns += d;
+    e->st.work_ns += d;
+    pc->st.busy_ns += d;
+    e->since = now;
+    pc->preempt_pending = false;
+    pc->kicked = false;
+    /* @e to the tail, @u off the head (the same entry when it was empty) */
+    e->key = 0;
+    e->seq = c->seq++;
+    e->slice_ns = slice;
+    if (u != e) {
+        e->dsq = q;
+        TAILQ_INSERT_TAIL(&q->fifo, e, q.link);
+        TAILQ_REMOVE(&q->fifo, u, q.link);
+        u->dsq = NULL;
+        u->st.wait_ns += now - u->since;
+        u->since = now;
+        e->state = VP_VCPU_RUNNABLE;
+    }
+    if (q != &c->global)
+        c->seq++; /* the hop through the local DSQ dispatch would make */
+    u->state = VP_VCPU_RUNNING;
+    vcpu_pcpu_t from = u->pcpu;
+    u->pcpu = p;
+    u->st.nr_runs++;
+    pc->st.nr_runs++;
+    pc->curr = u->id;
+    uint64_t s = u->slice_ns ? u->slice_ns : c->slice_ns;
+    pc->slice_end = now + s;
+    c->nr_events += 2; /* STOP, RUN */
+    if (from != VCPU_NONE && from != p) {
+        u->st.nr_migrations++;
+        c->nr_events++; /* MIGRATE */
+    }
+    *out_v = u->id;
+    *out_slice_ns = s;
+    return true;
+}
+
+/**
+ * vcpu__core_yield_pick - vcpu__core_stop_pick(@v, VCPU_STOP_YIELD) with
+ * both outs: the runtime's vcpu_yield. The same contract, through the
+ * lane above when it applies.
+ */
+int vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
+                          vcpu_id_t *out_v, uint64_t *out_slice_ns)
+{
+    *out_v = VCPU_NONE;
+    *out_slice_ns = 0;
+    int rc = bad_vcpu(c, v);
+    if (rc || (rc = enter(c, now)))
+        return rc;
+    struct vcpu_ent *e = vcpu_at(c, v);
+    if (e->state != VP_VCPU_RUNNING)
+        return leave(c, VCPU_ESTATE);
+    vcpu_pcpu_t p = e->pcpu;
+    if (yield_lane(c, e, p, out_v, out_slice_ns))
+        return leave(c, 0);
+    if (!e->susp && !c->pcpus[p].local.nr)
+        return leave(c, yield_pick(c, e, p, out_v, out_slice_ns));
+    c->answering = p;
+    stop_curr(c, p, VCPU_STOP_YIELD);
+    c->answering = VCPU_NONE;
+    between(c);
+    return leave(c, pick_locked(c, p, out_v, out_slice_ns));
+}
+
 int vcpu__core_stop_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
                          unsigned why, vcpu_id_t *out_v, uint64_t *out_slice_ns)
 {
