@@ -77,6 +77,11 @@ extern __thread char vcpu__lock_token; /* its address names the thread */
 void vcpu__lock_init(struct vcpu__lock *l);
 void vcpu__lock_slow(struct vcpu__lock *l);
 void vcpu__lock_wake(struct vcpu__lock *l);
+/* The same as the inline vcpu__lock/vcpu__unlock below, out of line: for
+ * callers where the inline code would only weigh on the path that takes
+ * no lock (the simulator's core calls). */
+void vcpu__lock_call(struct vcpu__lock *l);
+void vcpu__unlock_call(struct vcpu__lock *l);
 
 static inline void vcpu__lock(struct vcpu__lock *l)
 {

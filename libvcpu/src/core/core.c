@@ -254,18 +254,31 @@ static void stop_curr(struct vcpu_core *c, vcpu_pcpu_t p, unsigned why)
 
 /* ---- entry and exit of every environment call ----------------------- */
 
-static int enter(struct vcpu_core *c, vcpu_time_t now)
+/* Every call's entry: the lock (VCPU_CORE_THREADSAFE) and the time. The
+ * lock is taken out of line (it would weigh on the simulator's calls,
+ * which take none), except by the runtime's yield (enter_inline). */
+__attribute__((always_inline)) static inline int
+enter_with(struct vcpu_core *c, vcpu_time_t now, bool inline_lock)
 {
-    if (c->flags & VCPU_CORE_THREADSAFE)
-        vcpu__lock(&c->lock); /* spins a little: calls are short */
+    if (c->flags & VCPU_CORE_THREADSAFE) {
+        if (inline_lock)
+            vcpu__lock(&c->lock);
+        else
+            vcpu__lock_call(&c->lock); /* spins a little: calls are short */
+    }
     if (c->broken) {
         if (c->flags & VCPU_CORE_THREADSAFE)
-            vcpu__unlock(&c->lock);
+            vcpu__unlock_call(&c->lock);
         return VCPU_EINVARIANT;
     }
     if (now > c->now)
         c->now = now;
     return 0;
+}
+
+static int enter(struct vcpu_core *c, vcpu_time_t now)
+{
+    return enter_with(c, now, false);
 }
 
 static void fall_back(struct vcpu_core *c)
@@ -1010,7 +1023,7 @@ int vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
     *out_v = VCPU_NONE;
     *out_slice_ns = 0;
     int rc = bad_vcpu(c, v);
-    if (rc || (rc = enter(c, now)))
+    if (rc || (rc = enter_with(c, now, true)))
         return rc;
     struct vcpu_ent *e = vcpu_at(c, v);
     if (e->state != VP_VCPU_RUNNING)

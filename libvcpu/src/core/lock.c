@@ -113,3 +113,13 @@ void vcpu__lock_slow(struct vcpu__lock *l)
         l->streak = 0;
     }
 }
+
+void vcpu__lock_call(struct vcpu__lock *l)
+{
+    vcpu__lock(l);
+}
+
+void vcpu__unlock_call(struct vcpu__lock *l)
+{
+    vcpu__unlock(l);
+}

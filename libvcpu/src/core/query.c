@@ -9,14 +9,14 @@
  * (never from an env callback, which already runs under it). */
 static void rd_lock(const vcpu_core_t *c)
 {
-    if (c->flags & VCPU_CORE_THREADSAFE)
-        vcpu__lock((struct vcpu__lock *)&c->lock);
+    if (__builtin_expect(c->flags & VCPU_CORE_THREADSAFE, 0))
+        vcpu__lock_call((struct vcpu__lock *)&c->lock);
 }
 
 static void rd_unlock(const vcpu_core_t *c)
 {
-    if (c->flags & VCPU_CORE_THREADSAFE)
-        vcpu__unlock((struct vcpu__lock *)&c->lock);
+    if (__builtin_expect(c->flags & VCPU_CORE_THREADSAFE, 0))
+        vcpu__unlock_call((struct vcpu__lock *)&c->lock);
 }
 
 #define LOCKED(type, c, expr)                                                  \
