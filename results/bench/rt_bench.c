@@ -324,10 +324,15 @@ static void cr_child(void *arg)
     (void)arg;
 }
 
-/* Wait (yielding) until @n more vCPUs than @base have exited. */
-static void cr_wait_exited(vcpu_core_t *c, unsigned base, unsigned n)
+/* Wait (yielding) until every child has run and exited: on the parent's
+ * one worker nothing else is then NEW or RUNNABLE. (Counting EXITED would
+ * not do: the runtime reuses the ids of joined VMs, whose EXITED entries
+ * become the new children's.) */
+static void cr_wait_done(vcpu_core_t *c)
 {
-    while (vcpu_core_count_state(c, VP_VCPU_EXITED) < base + n)
+    while (vcpu_core_count_state(c, VP_VCPU_NEW) +
+               vcpu_core_count_state(c, VP_VCPU_RUNNABLE) >
+           0)
         vcpu_yield();
 }
 
@@ -338,11 +343,10 @@ static void cr_parent(void *arg)
     struct cr_state *s = arg;
     vcpu_core_t *c = vcpu_rt_core(s->rt);
     for (unsigned b = 0; b < s->batches; b++) {
-        unsigned base = vcpu_core_count_state(c, VP_VCPU_EXITED);
         vcpu_vm_t vm;
         uint64_t t0 = mono_ns();
         die_rc("vm", vcpu_rt_vm_create(s->rt, s->n, cr_child, NULL, NULL, &vm));
-        cr_wait_exited(c, base, s->n);
+        cr_wait_done(c);
         if (b)
             s->ns[b - 1] = (double)(mono_ns() - t0) / (double)s->n;
     }

@@ -130,7 +130,8 @@ int drv_create(const struct drv_opts *o, struct drv **out, char *err,
         .policy_args = o->args,
         .seed = o->seed,
         .slice_ns = o->slice_ns ? o->slice_ns : 1000000,
-        .flags = VCPU_CORE_CHECK,
+        /* half the cases recycle the ids of removed VMs */
+        .flags = VCPU_CORE_CHECK | (o->seed & 1 ? VCPU_CORE_RECYCLE : 0),
         .env = &drv_env,
         .env_arg = d,
     };

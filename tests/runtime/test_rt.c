@@ -149,6 +149,39 @@ static void test_rt_yield_storm_on_4_workers(void **state)
     }
 }
 
+/* ---- ids of joined VMs serve again ------------------------------------------ */
+
+static void count_entry(void *arg)
+{
+    atomic_fetch_add((_Atomic unsigned *)arg, 1);
+}
+
+/* More vCPUs over a runtime's life than its table has ids (65,536): a
+ * joined VM's ids are given out again (VCPU_CORE_RECYCLE), every vCPU
+ * runs once, and the accounting (sum of run = sum of busy, with the run
+ * time of the vCPUs whose ids were reused) still holds. */
+static void test_rt_more_vcpus_than_ids_over_its_life(void **state)
+{
+    (void)state;
+    vcpu_rt_t *rt = start_rt("pack:1 core:2 pu:1", "rr", 0, 1000000);
+    static _Atomic unsigned ran;
+    atomic_store(&ran, 0);
+    enum { PER_VM = 2048, VMS = 33 }; /* 67,584 vCPUs */
+    for (unsigned k = 0; k < VMS; k++) {
+        vcpu_vm_t vm;
+        assert_int_equal(
+            vcpu_rt_vm_create(rt, PER_VM, count_entry, (void *)&ran, NULL, &vm),
+            0);
+        assert_int_equal(vcpu_rt_vm_join(rt, vm), 0);
+    }
+    assert_int_equal(atomic_load(&ran), PER_VM * VMS);
+    /* the ids went round: the table never grew past two VMs' worth */
+    assert_true(vcpu_core_nvcpus(vcpu_rt_core(rt)) <= 2 * PER_VM);
+    assert_int_equal(vcpu_rt_stop(rt, false), 0);
+    assert_int_equal(vcpu_core_check(vcpu_rt_core(rt)), 0);
+    vcpu_rt_destroy(rt);
+}
+
 /* ---- mutex, condition variable, barrier, sleep ------------------------------ */
 
 struct shared {
@@ -541,6 +574,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rt_256_vcpus_on_2_workers_compute_exactly),
         cmocka_unit_test(test_rt_yield_storm_on_4_workers),
+        cmocka_unit_test(test_rt_more_vcpus_than_ids_over_its_life),
         cmocka_unit_test(test_rt_mutex_barrier_cond_sleep),
         cmocka_unit_test(test_rt_offline_pcpu_at_switch_points),
         cmocka_unit_test(test_rt_timer_preemption_stops_a_hog),

@@ -453,6 +453,83 @@ static void test_core_trace_csv_round_trips(void **state)
                      VCPU_EPARSE);
 }
 
+/* VCPU_CORE_RECYCLE: a removed VM's ids serve again, lowest first, with
+ * fresh counters; a VM's ids stay ascending; the run time of the vCPUs
+ * that went keeps invariant 6 whole; without the flag ids are never
+ * reused. */
+static void test_core_recycles_ids_of_removed_vms(void **state)
+{
+    struct fx *f = *state;
+    for (int recycle = 0; recycle < 2; recycle++) {
+        vcpu_core_destroy(f->core);
+        struct vcpu_core_attr a = {
+            .abi = VCPU_CORE_ABI,
+            .topo = f->topo,
+            .ops = vcpu_policy_find("fair"), /* per-vCPU policy data */
+            .seed = 1,
+            .slice_ns = 1000,
+            .flags = VCPU_CORE_CHECK | (recycle ? VCPU_CORE_RECYCLE : 0),
+            .env = &env,
+            .env_arg = f,
+        };
+        assert_int_equal(vcpu_core_create(&a, &f->core), 0);
+        vcpu_core_t *c = f->core;
+        vcpu_vm_t va = add_vm(f), vb = add_vm(f);
+        vcpu_id_t a0 = add_vcpu(f, va), a1 = add_vcpu(f, va),
+                  a2 = add_vcpu(f, va), b0 = add_vcpu(f, vb);
+        assert_int_equal(a0, 0);
+        assert_int_equal(b0, 3);
+        /* A's vCPUs run 100 ns each on pCPU 0, then exit */
+        vcpu_time_t t = 0;
+        for (vcpu_id_t v = a0; v <= a2; v++) {
+            assert_int_equal(vcpu_core_wake(c, t, v), 0);
+            vcpu_id_t got;
+            assert_int_equal(vcpu_core_pick(c, t, 0, &got, NULL), 0);
+            assert_int_equal(got, v);
+            t += 100;
+            assert_int_equal(vcpu_core_exit(c, t, v), 0);
+        }
+        (void)a1;
+        assert_int_equal(vcpu_core_vm_remove(c, t, va), 0);
+        /* C takes A's ids (lowest first), B's next one must come after
+         * B's own: fresh */
+        vcpu_vm_t vc = add_vm(f);
+        vcpu_id_t c0 = add_vcpu(f, vc), c1 = add_vcpu(f, vc);
+        vcpu_id_t b1 = add_vcpu(f, vb);
+        if (recycle) {
+            assert_int_equal(c0, 0);
+            assert_int_equal(c1, 1);
+            assert_int_equal(b1, 4);
+            assert_int_equal(vcpu_core_nvcpus(c), 5);
+        } else {
+            assert_int_equal(c0, 4);
+            assert_int_equal(c1, 5);
+            assert_int_equal(b1, 6);
+            assert_int_equal(vcpu_core_nvcpus(c), 7);
+        }
+        struct vcpu_vcpu_stats st;
+        assert_int_equal(vcpu_core_vcpu_stats(c, c0, &st), 0);
+        assert_int_equal(st.state, VP_VCPU_NEW);
+        assert_int_equal(st.run_ns, 0);
+        assert_int_equal(st.nr_runs, 0);
+        assert_int_equal(vcpu_core_vcpu_vm(c, c0), vc);
+        /* a free id not yet given out keeps its vCPU's counters */
+        assert_int_equal(vcpu_core_vcpu_stats(c, a2, &st), 0);
+        assert_int_equal(st.state, VP_VCPU_EXITED);
+        assert_int_equal(st.run_ns, 100);
+        /* the recycled ones run: every invariant holds (6: 300 ns of A) */
+        assert_int_equal(vcpu_core_wake(c, t, c1), 0);
+        vcpu_id_t got;
+        assert_int_equal(vcpu_core_pick(c, t, 1, &got, NULL), 0);
+        assert_int_equal(got, c1);
+        t += 50;
+        assert_int_equal(vcpu_core_exit(c, t, c1), 0);
+        assert_int_equal(vcpu_core_check(c), 0);
+        assert_int_equal(vcpu_core_count_state(c, VP_VCPU_EXITED),
+                         recycle ? 2 : 4);
+    }
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -472,6 +549,7 @@ int main(void)
         T(test_core_vcpu_index_counts_within_its_vm),
         T(test_core_registry_finds_builtins),
         T(test_core_trace_csv_round_trips),
+        T(test_core_recycles_ids_of_removed_vms),
     };
 #undef T
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

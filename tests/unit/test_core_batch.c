@@ -121,18 +121,19 @@ static void make_vms(struct side *a, struct side *b, vcpu_time_t now)
         assert_int_equal(vcpu_core_vm_add(a->core, now, NULL, &vma), 0);
         assert_int_equal(vcpu_core_vm_add(b->core, now, NULL, &vmb), 0);
         assert_int_equal(vma, vmb);
-        vcpu_id_t first = VCPU_NONE, v;
+        vcpu_id_t ids[PER_VM], v;
         for (unsigned i = 0; i < PER_VM; i++) {
             assert_int_equal(vcpu_core_vcpu_add(a->core, now, vma, &v), 0);
             assert_int_equal(v, m * PER_VM + i);
         }
-        assert_int_equal(
-            vcpu__core_vcpu_add_n(b->core, now, vmb, PER_VM, &first), 0);
-        assert_int_equal(first, m * PER_VM);
+        assert_int_equal(vcpu__core_vcpu_add_n(b->core, now, vmb, PER_VM, ids),
+                         0);
+        for (unsigned i = 0; i < PER_VM; i++)
+            assert_int_equal(ids[i], m * PER_VM + i);
         same_so_far(a, b);
         for (unsigned i = 0; i < PER_VM; i++)
-            assert_int_equal(vcpu_core_wake(a->core, now, first + i), 0);
-        assert_int_equal(vcpu__core_wake_n(b->core, now, first, PER_VM), 0);
+            assert_int_equal(vcpu_core_wake(a->core, now, ids[i]), 0);
+        assert_int_equal(vcpu__core_wake_n(b->core, now, ids, PER_VM), 0);
         same_so_far(a, b);
     }
 }
@@ -285,16 +286,19 @@ static void test_core_batch_refuses_bad_arguments(void **state)
     side_init(&s, topo, vcpu_policy_find("rr"));
     vcpu_core_t *c = s.core;
     vcpu_vm_t vm;
-    vcpu_id_t first = 0, v;
+    vcpu_id_t ids[4] = {0, 0, 0, 0}, v;
     uint64_t slice = 1;
     assert_int_equal(vcpu_core_vm_add(c, 0, NULL, &vm), 0);
-    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm, 0, &first), VCPU_EINVAL);
-    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm + 1, 2, &first),
-                     VCPU_ESRCH);
-    assert_int_equal(first, VCPU_NONE);
+    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm, 0, ids), VCPU_EINVAL);
+    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm, 2, NULL), VCPU_EINVAL);
+    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm + 1, 2, ids), VCPU_ESRCH);
+    assert_int_equal(ids[0], VCPU_NONE);
     assert_int_equal(vcpu_core_nvcpus(c), 0);
-    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm, 2, &first), 0);
-    assert_int_equal(vcpu__core_wake_n(c, 0, first, 3), VCPU_ESRCH);
+    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm, 2, ids), 0);
+    vcpu_id_t first = ids[0];
+    ids[2] = 2; /* out of range */
+    assert_int_equal(vcpu__core_wake_n(c, 0, ids, 3), VCPU_ESRCH);
+    assert_int_equal(vcpu__core_wake_n(c, 0, NULL, 3), VCPU_EINVAL);
     assert_int_equal(vcpu_core_vcpu_state(c, first), VP_VCPU_NEW);
     /* not running: nothing happens, nothing is picked */
     size_t len = s.len;
@@ -304,7 +308,7 @@ static void test_core_batch_refuses_bad_arguments(void **state)
     assert_int_equal(v, VCPU_NONE);
     assert_int_equal(slice, 0);
     assert_int_equal(s.len, len);
-    assert_int_equal(vcpu__core_wake_n(c, 0, first, 2), 0);
+    assert_int_equal(vcpu__core_wake_n(c, 0, ids, 2), 0);
     assert_int_equal(vcpu_core_pick(c, 0, 0, &v, NULL), 0);
     assert_int_not_equal(v, VCPU_NONE);
     assert_int_equal(
@@ -324,7 +328,7 @@ static void test_core_batch_refuses_bad_arguments(void **state)
     assert_int_equal(vcpu_core_pcpu_curr(c, 0), VCPU_NONE);
     /* a dead VM takes no vCPU, and nothing is left half made */
     assert_int_equal(vcpu_core_vm_remove(c, 0, vm), 0);
-    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm, 4, &first), VCPU_ESRCH);
+    assert_int_equal(vcpu__core_vcpu_add_n(c, 0, vm, 4, ids), VCPU_ESRCH);
     assert_int_equal(vcpu_core_nvcpus(c), 2);
     assert_int_equal(vcpu_core_check(c), 0);
     side_fini(&s);

@@ -72,6 +72,8 @@ enum vcpu_core_flags {
     VCPU_CORE_CHECK = 1u << 0,      /**< check invariants after every call */
     VCPU_CORE_THREADSAFE = 1u << 1, /**< one core-wide lock per call */
     VCPU_CORE_NOCHECK = 1u << 2,    /**< ignore VCPU_CHECK=1 */
+    /** reuse the ids of a removed VM's vCPUs (vcpu_core_vm_remove) */
+    VCPU_CORE_RECYCLE = 1u << 3,
 };
 
 /**
@@ -177,6 +179,10 @@ VCPU_API int vcpu_core_vm_add(vcpu_core_t *c, vcpu_time_t now,
 
 /**
  * vcpu_core_vm_remove - Remove a VM; all its vCPUs must have exited.
+ * With VCPU_CORE_RECYCLE their ids become free: a later vcpu_core_vcpu_add
+ * takes the lowest free id (a VM's ids stay ascending) with fresh counters,
+ * so the old vCPUs' counters are gone and the VM lists no vCPU any more.
+ * Without it, ids are never reused and every counter stays queryable.
  * Return: 0, VCPU_ESRCH (no such VM), VCPU_EBUSY (vCPUs alive).
  */
 VCPU_API int vcpu_core_vm_remove(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm);

@@ -120,8 +120,10 @@ VCPU_API unsigned vcpu_rt_npcpus(const vcpu_rt_t *rt);
  * vcpu_rt_vm_create - Create a VM of @nvcpus vCPUs, each running
  * @entry(@arg), and make them runnable.
  * @attr: weight, cap, allowed pCPUs (may be NULL)
- * Return: 0, VCPU_EINVAL, VCPU_ENOSPC (max_vcpus), VCPU_ENOMEM (stacks).
- * If it fails, no vCPU of the VM ever runs.
+ * Return: 0, VCPU_EINVAL, VCPU_ENOSPC (max_vcpus, or the 65,536 ids held
+ * by VMs not finished), VCPU_ENOMEM (stacks).
+ * If it fails, no vCPU of the VM ever runs. The vCPUs' ids are those of
+ * finished VMs when some are free (the lowest first), else new ones.
  * Context: any thread, including a vCPU; does not block.
  */
 VCPU_API int vcpu_rt_vm_create(vcpu_rt_t *rt, unsigned nvcpus,
@@ -258,7 +260,8 @@ VCPU_API int vcpu_rt_set_policy(vcpu_rt_t *rt, const char *policy,
  */
 VCPU_API unsigned vcpu_rt_snapshot(vcpu_rt_t *rt, vcpu_id_t *out, unsigned n);
 
-/** Counters of a vCPU / pCPU (see struct vcpu_vcpu_stats). */
+/** Counters of a vCPU / pCPU (see struct vcpu_vcpu_stats). A finished
+ *  VM's vCPU keeps its counters until a new vCPU takes its id. */
 VCPU_API int vcpu_rt_vcpu_stats(vcpu_rt_t *rt, vcpu_id_t v,
                                 struct vcpu_vcpu_stats *out);
 VCPU_API int vcpu_rt_pcpu_stats(vcpu_rt_t *rt, vcpu_pcpu_t p,

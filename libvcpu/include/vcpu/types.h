@@ -28,7 +28,8 @@ extern "C" {
 #define VCPU_VERSION_MINOR 1
 #define VCPU_VERSION_PATCH 0
 
-/** vCPU id inside one core instance: 0..n-1, never reused. */
+/** vCPU id inside one core instance: 0..n-1, never reused (unless the core
+ *  recycles the ids of removed VMs: VCPU_CORE_RECYCLE). */
 typedef uint32_t vcpu_id_t;
 /** pCPU id inside one topology: 0..P-1 in hwloc logical PU order. */
 typedef uint32_t vcpu_pcpu_t;

@@ -170,7 +170,7 @@ static int check_work_conserving(struct vcpu_core *c)
 /* Invariant 6, on the totals up to now. */
 static int check_accounting(struct vcpu_core *c)
 {
-    uint64_t run = 0, busy = 0;
+    uint64_t run = c->recycled_run_ns, busy = 0;
     for (vcpu_id_t v = 0; v < c->nvcpus; v++)
         run += vcpu__run_so_far(c, vcpu_at(c, v));
     for (vcpu_pcpu_t p = 0; p < c->npcpus; p++) {

@@ -741,6 +741,8 @@ int vcpu_core_vm_add(vcpu_core_t *c, vcpu_time_t now,
     return leave(c, 0);
 }
 
+static int free_vm_ids(struct vcpu_core *c, struct vm_ent *e);
+
 int vcpu_core_vm_remove(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm)
 {
     if (vm >= c->nvms)
@@ -760,7 +762,9 @@ int vcpu_core_vm_remove(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm)
     }
     e->live = false;
     emit_vm(c, VCPU_TRACE_VM_REMOVE, vm, 0);
-    return leave(c, 0);
+    if (c->flags & VCPU_CORE_RECYCLE)
+        rc = free_vm_ids(c, e); /* ENOMEM: the ids stay unused, no harm */
+    return leave(c, rc == VCPU_ENOMEM ? 0 : rc);
 }
 
 static int vm_push_vcpu(struct vm_ent *vm, vcpu_id_t v)
@@ -778,6 +782,57 @@ static int vm_push_vcpu(struct vm_ent *vm, vcpu_id_t v)
     return 0;
 }
 
+/* ---- recycled ids (VCPU_CORE_RECYCLE) -------------------------------- */
+
+/* The lowest free id from @start on, or VCPU_NONE. */
+static vcpu_id_t next_free(const struct vcpu_core *c, vcpu_id_t start)
+{
+    unsigned w = start >> 6 > c->free_lo ? start >> 6 : c->free_lo;
+    for (; w < c->free_words; w++) {
+        uint64_t m = c->free_ids[w];
+        if (w == start >> 6)
+            m &= ~(uint64_t)0 << (start & 63);
+        if (m)
+            return w * 64 + (unsigned)__builtin_ctzll(m);
+    }
+    return VCPU_NONE;
+}
+
+static void take_free(struct vcpu_core *c, vcpu_id_t v)
+{
+    bit_clear(c->free_ids, v);
+    c->nfree--;
+    while (c->free_lo < c->free_words && !c->free_ids[c->free_lo])
+        c->free_lo++;
+}
+
+/* The ids of removed VM @e become free; the VM lists none any more. */
+static int free_vm_ids(struct vcpu_core *c, struct vm_ent *e)
+{
+    unsigned words = (c->nvcpus + 63) / 64;
+    if (words > c->free_words) {
+        uint64_t *b = realloc(c->free_ids, words * sizeof *b);
+        if (!b)
+            return VCPU_ENOMEM;
+        memset(b + c->free_words, 0, (words - c->free_words) * sizeof *b);
+        c->free_ids = b;
+        c->free_words = words;
+    }
+    for (unsigned i = 0; i < e->ntotal; i++) {
+        vcpu_id_t v = e->vcpus[i];
+        VCPU_ASSERT(vcpu_at(c, v)->state == VP_VCPU_EXITED &&
+                    !bit_test(c->free_ids, v));
+        bit_set(c->free_ids, v);
+        if (v >> 6 < c->free_lo)
+            c->free_lo = v >> 6;
+    }
+    c->nfree += e->ntotal;
+    free(e->vcpus);
+    e->vcpus = NULL;
+    e->ntotal = e->cap_ids = 0;
+    return 0;
+}
+
 /* The body of vcpu_core_vcpu_add, under the lock. */
 static int vcpu_add_locked(struct vcpu_core *c, vcpu_vm_t vm, vcpu_id_t *out)
 {
@@ -785,17 +840,32 @@ static int vcpu_add_locked(struct vcpu_core *c, vcpu_vm_t vm, vcpu_id_t *out)
     if (!ve->live)
         return VCPU_ESRCH;
     int rc = 0;
-    if (!(c->nvcpus & (CHUNK_SIZE - 1))) { /* tables grow by whole chunks */
+    /* a VM's ids ascend (vp_vcpu_index): a free id past its last, or new */
+    vcpu_id_t v =
+        c->nfree ? next_free(c, ve->ntotal ? ve->vcpus[ve->ntotal - 1] + 1 : 0)
+                 : VCPU_NONE;
+    bool reuse = v != VCPU_NONE;
+    if (!reuse)
+        v = c->nvcpus;
+    if (!reuse && !(c->nvcpus & (CHUNK_SIZE - 1))) { /* whole chunks */
         rc = grow_chunks((void ***)&c->vcpus, &c->vcpu_chunks, c->nvcpus,
                          sizeof(struct vcpu_ent));
         if (!rc)
             rc = vcpu__policy_grow_vcpus(c);
     }
     if (!rc)
-        rc = vm_push_vcpu(ve, c->nvcpus);
+        rc = vm_push_vcpu(ve, v);
     if (rc)
         return rc;
-    vcpu_id_t v = c->nvcpus++;
+    if (reuse) {
+        take_free(c, v);
+        c->nstate[VP_VCPU_EXITED]--;
+        c->recycled_run_ns += vcpu_at(c, v)->st.run_ns; /* invariant 6 */
+        if (c->pol.ops->vcpu_data_size) /* as a new chunk's: zeroed */
+            memset(vp_vcpu_data(CTX(c), v), 0, c->pol.ops->vcpu_data_size);
+    } else {
+        c->nvcpus++;
+    }
     struct vcpu_ent *e = vcpu_at(c, v);
     memset(e, 0, sizeof *e);
     e->id = v;
@@ -1079,43 +1149,45 @@ int vcpu__core_stop_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
 }
 
 int vcpu__core_vcpu_add_n(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
-                          unsigned n, vcpu_id_t *first)
+                          unsigned n, vcpu_id_t *ids)
 {
-    if (!first || !n)
+    if (!ids || !n)
         return VCPU_EINVAL;
-    *first = VCPU_NONE;
+    ids[0] = VCPU_NONE;
     if (vm >= c->nvms)
         return VCPU_ESRCH;
     int rc = enter(c, now);
     if (rc)
         return rc;
-    vcpu_id_t v0 = c->nvcpus, v;
     unsigned i;
     for (i = 0; i < n && !rc; i++) {
-        rc = vcpu_add_locked(c, vm, &v);
+        rc = vcpu_add_locked(c, vm, &ids[i]);
         between(c);
     }
     if (rc) {
-        for (v = v0; v < c->nvcpus; v++) {
-            remove_vcpu(c, v);
+        for (unsigned k = 0; k + 1 < i; k++) { /* the last one failed */
+            remove_vcpu(c, ids[k]);
             between(c);
         }
+        ids[0] = VCPU_NONE;
         return leave(c, rc);
     }
-    *first = v0;
     return leave(c, 0);
 }
 
-int vcpu__core_wake_n(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t first,
+int vcpu__core_wake_n(vcpu_core_t *c, vcpu_time_t now, const vcpu_id_t *ids,
                       unsigned n)
 {
-    if (first >= c->nvcpus || n > c->nvcpus - first)
-        return VCPU_ESRCH;
+    if (!ids)
+        return VCPU_EINVAL;
+    for (unsigned i = 0; i < n; i++)
+        if (ids[i] >= c->nvcpus)
+            return VCPU_ESRCH;
     int rc = enter(c, now);
     if (rc)
         return rc;
     for (unsigned i = 0; i < n; i++) {
-        int r = wake_locked(c, first + i);
+        int r = wake_locked(c, ids[i]);
         if (r && !rc)
             rc = r;
         between(c);
@@ -1131,8 +1203,8 @@ static int check_attr(const struct vcpu_core_attr *a)
         return VCPU_EINVAL;
     if (a->abi != VCPU_CORE_ABI)
         return VCPU_EABI;
-    if (a->flags &
-        ~(unsigned)(VCPU_CORE_CHECK | VCPU_CORE_THREADSAFE | VCPU_CORE_NOCHECK))
+    if (a->flags & ~(unsigned)(VCPU_CORE_CHECK | VCPU_CORE_THREADSAFE |
+                               VCPU_CORE_NOCHECK | VCPU_CORE_RECYCLE))
         return VCPU_EINVAL;
     if (a->env && a->env->abi != VCPU_CORE_ABI)
         return VCPU_EABI;
@@ -1223,6 +1295,7 @@ static void free_tables(struct vcpu_core *c)
     for (unsigned i = 0; i < c->vcpu_chunks; i++)
         free(c->vcpus[i]);
     free(c->vcpus);
+    free(c->free_ids);
 }
 
 void vcpu_core_destroy(vcpu_core_t *c)

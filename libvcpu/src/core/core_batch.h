@@ -36,24 +36,26 @@ int vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
                           vcpu_id_t *out_v, uint64_t *out_slice_ns);
 
 /**
- * vcpu__core_vcpu_add_n - @n times vcpu_core_vcpu_add(@vm): the new ids
- * are *@first .. *@first + @n - 1.
+ * vcpu__core_vcpu_add_n - @n times vcpu_core_vcpu_add(@vm): the new ids,
+ * ascending, in @ids[0 .. @n - 1] (consecutive unless the core recycles
+ * ids: VCPU_CORE_RECYCLE).
  *
  * On failure none is left: those already added exit again (as
- * vcpu_core_exit on a NEW vCPU), and *@first is VCPU_NONE.
- * Return: 0, VCPU_EINVAL (@n 0, @first NULL), or vcpu_core_vcpu_add's.
+ * vcpu_core_exit on a NEW vCPU), and @ids[0] is VCPU_NONE.
+ * Return: 0, VCPU_EINVAL (@n 0, @ids NULL), or vcpu_core_vcpu_add's.
  * Context: any thread; does not block (the core's lock).
  */
 int vcpu__core_vcpu_add_n(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
-                          unsigned n, vcpu_id_t *first);
+                          unsigned n, vcpu_id_t *ids);
 
 /**
- * vcpu__core_wake_n - vcpu_core_wake() of @first .. @first + @n - 1, in
- * order. Every one is tried; the first error is returned.
- * Return: 0, VCPU_ESRCH (a vCPU out of range: none woken), VCPU_ESTATE.
+ * vcpu__core_wake_n - vcpu_core_wake() of @ids[0 .. @n - 1], in order.
+ * Every one is tried; the first error is returned.
+ * Return: 0, VCPU_EINVAL (@ids NULL), VCPU_ESRCH (an id out of range:
+ * none woken), VCPU_ESTATE.
  * Context: any thread; does not block (the core's lock).
  */
-int vcpu__core_wake_n(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t first,
+int vcpu__core_wake_n(vcpu_core_t *c, vcpu_time_t now, const vcpu_id_t *ids,
                       unsigned n);
 
 #endif /* VCPU_CORE_BATCH_H */

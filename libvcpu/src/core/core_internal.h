@@ -121,6 +121,11 @@ struct vcpu_core {
 
     struct vcpu_ent **vcpus; /* chunks */
     unsigned nvcpus, vcpu_chunks;
+    /* VCPU_CORE_RECYCLE: ids of removed VMs, free for reuse (a bitmap over
+     * the ids below nvcpus; words below free_lo are all zero) */
+    uint64_t *free_ids;
+    unsigned free_words, nfree, free_lo;
+    uint64_t recycled_run_ns; /* run time of vCPUs whose ids were reused */
     struct vm_ent **vms;
     unsigned nvms, vm_chunks;
 

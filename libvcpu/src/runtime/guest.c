@@ -54,14 +54,16 @@ void vcpu__block_self(struct rt_vcpu *v)
 }
 
 VCPU__GUEST_TEXT
+/* As a yield, an exit goes straight to the next vCPU when it can
+ * (vcpu__worker_exit), else through the worker's context. */
 _Noreturn static void exit_self(struct rt_vcpu *v)
 {
     struct rt_worker *w = this_worker();
     atomic_store_explicit(&w->in_vcpu, false, memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
-    v->action = ACT_EXIT;
+    struct vcpu__ctx *to = vcpu__worker_exit(w, v);
     w->prev = v;
-    vcpu__ctx_exit(&v->ctx, &w->sched);
+    vcpu__ctx_exit(&v->ctx, to);
 }
 
 VCPU__GUEST_TEXT

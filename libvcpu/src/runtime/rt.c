@@ -295,7 +295,9 @@ static int make_core(struct vcpu_rt *rt)
         .slice_ns = rt->attr.slice_ns,
         .env = &env,
         .env_arg = rt,
-        .flags = VCPU_CORE_THREADSAFE |
+        /* a joined VM's ids serve again: memory stays warm, and the table
+         * bounds the vCPUs alive, not those ever made */
+        .flags = VCPU_CORE_THREADSAFE | VCPU_CORE_RECYCLE |
                  (rt->attr.flags & VCPU_RT_CHECK ? VCPU_CORE_CHECK : 0),
     };
     return vcpu_core_create(&a, &rt->core);
@@ -598,10 +600,10 @@ static int objs_take(struct vcpu_rt *rt, unsigned n, struct rt_vcpu **out)
     return rc;
 }
 
-/* Room in the vCPU table for ids @first .. @first + @n - 1. */
-static int table_room(struct vcpu_rt *rt, vcpu_id_t first, unsigned n)
+/* Room in the vCPU table for ids @lo .. @hi. */
+static int table_room(struct vcpu_rt *rt, vcpu_id_t lo, vcpu_id_t hi)
 {
-    for (unsigned c = first / RT_CHUNK; c <= (first + n - 1) / RT_CHUNK; c++) {
+    for (unsigned c = lo / RT_CHUNK; c <= hi / RT_CHUNK; c++) {
         if (c >= 64)
             return VCPU_ENOSPC;
         if (!rt->chunks[c] &&
@@ -640,7 +642,7 @@ static void vcpu_init(struct rt_vcpu *v, vcpu_id_t id, vcpu_vm_t vm,
  * core call for the VM, one for all its vCPUs. On failure nothing runs:
  * what the core made is exited again. */
 static int vm_make(struct vcpu_rt *rt, const struct vcpu_vm_attr *a, unsigned n,
-                   uint64_t now, vcpu_vm_t *vm, vcpu_id_t *first,
+                   uint64_t now, vcpu_vm_t *vm, vcpu_id_t *ids,
                    struct rt_vm **out)
 {
     struct rt_vm *vmp = NULL;
@@ -648,10 +650,10 @@ static int vm_make(struct vcpu_rt *rt, const struct vcpu_vm_attr *a, unsigned n,
     if (!rc)
         rc = vm_slot(rt, *vm, &vmp);
     if (!rc)
-        rc = vcpu__core_vcpu_add_n(rt->core, now, *vm, n, first);
-    if (!rc && (rc = table_room(rt, *first, n)))
+        rc = vcpu__core_vcpu_add_n(rt->core, now, *vm, n, ids);
+    if (!rc && (rc = table_room(rt, ids[0], ids[n - 1]))) /* ascending */
         for (unsigned i = 0; i < n; i++)
-            vcpu_core_exit(rt->core, now, *first + i);
+            vcpu_core_exit(rt->core, now, ids[i]);
     if (rc) {
         if (vmp) /* joiners do not wait for vCPUs that never ran */
             vmp->done = true;
@@ -673,36 +675,39 @@ static int vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
     struct vcpu_vm_attr a = attr ? *attr : (struct vcpu_vm_attr){0};
     a.abi = VCPU_CORE_ABI;
     a.nvcpus_hint = nvcpus;
+    vcpu_id_t small[64];
+    vcpu_id_t *ids = nvcpus <= 64 ? small : malloc(nvcpus * sizeof *ids);
+    if (!ids)
+        return VCPU_ENOMEM;
     struct rt_vcpu *objs;
     int rc = objs_take(rt, nvcpus, &objs);
     if (rc)
-        return rc;
+        goto out;
     uint64_t now = vcpu__rt_now(rt);
     vcpu_vm_t vm = VCPU_NONE;
-    vcpu_id_t first = VCPU_NONE;
     struct rt_vm *vmp = NULL;
     pthread_mutex_lock(&rt->vlock);
-    rc = vm_make(rt, &a, nvcpus, now, &vm, &first, &vmp);
+    rc = vm_make(rt, &a, nvcpus, now, &vm, ids, &vmp);
     if (rc) {
         pthread_mutex_unlock(&rt->vlock);
         objs_give(rt, objs);
-        return rc;
+        goto out;
     }
     unsigned i = 0;
     for (struct rt_vcpu *v = objs, *next; v; v = next, i++) {
         next = v->fnext;
-        vcpu_init(v, first + i, vm, vmp, i, entry, arg);
+        vcpu_init(v, ids[i], vm, vmp, i, entry, arg);
     }
     atomic_fetch_add(&rt->made, nvcpus);
     pthread_mutex_unlock(&rt->vlock);
-    vcpu__core_wake_n(rt->core, now, first, nvcpus);
+    vcpu__core_wake_n(rt->core, now, ids, nvcpus);
     *out = vm;
-    return 0;
+out:
+    if (ids != small)
+        free(ids);
+    return rc;
 }
 
-/* From a vCPU in timer mode, a preemption while this holds the core's lock
- * would deadlock its worker: preemption is off meanwhile (a no-op outside
- * vCPUs). The same holds for the other calls below that take locks. */
 int vcpu_rt_vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
                       void *arg, const struct vcpu_vm_attr *attr,
                       vcpu_vm_t *out)
@@ -724,7 +729,6 @@ void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
     struct vcpu_rt *rt = v->rt;
     struct rt_vm *vmp = v->vmp;
     vcpu_vm_t vm = v->vm;
-    rt->chunks[v->id / RT_CHUNK][v->id % RT_CHUNK] = NULL;
     v->fnext = w->stash;
     w->stash = v;
     if (++w->nstash > STASH_MAX) {

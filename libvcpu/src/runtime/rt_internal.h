@@ -14,7 +14,9 @@
  *   rt_worker.curr  its worker; other threads read it only as a hint
  *   vcpus table     chunk pointers preallocated; a slot is written before
  *                   the vCPU is first woken (core lock orders it), and
- *                   cleared by the worker that ran its exit
+ *                   cleared by the worker that runs its exit before it
+ *                   tells the core (the core may then give the id to a
+ *                   new vCPU once the VM is removed: VCPU_CORE_RECYCLE)
  *   free vCPUs      rt.flock (exited rt_vcpus, with their stacks, reused);
  *                   a worker's own stash: that worker's thread only (its
  *                   scheduler, or a vCPU on it making a VM)
@@ -118,6 +120,9 @@ struct rt_worker {
     struct rt_vcpu *prev;       /* the vCPU this thread switched away from */
     uint64_t run_start;         /* when curr started (busy_wall_ns) */
     uint64_t stopped_at;        /* ACT_STOPPED: the time of the stop */
+    struct rt_vcpu *gone;       /* exited straight into the next context */
+    bool gone_last;             /* ... its VM's last vCPU (the core said) */
+    uint64_t gone_at;           /* ... the time of its exit */
     _Atomic uint32_t wake_word; /* futex: bumped by kicks */
     _Atomic bool sleeping;      /* in FUTEX_WAIT on wake_word (or about to) */
     _Atomic bool preempt_req;   /* the core asked to preempt */
@@ -251,10 +256,13 @@ void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
 /* worker.c */
 void *vcpu__worker_main(void *arg);
 struct vcpu__ctx *vcpu__worker_yield(struct rt_worker *w, struct rt_vcpu *v);
+struct vcpu__ctx *vcpu__worker_exit(struct rt_worker *w, struct rt_vcpu *v);
+void vcpu__worker_bury(struct rt_worker *w);
 
 /* First thing after every switch, in the context switched to: the vCPU
  * switched away from (if any) has its context saved now; other workers
- * may run it. */
+ * may run it. One that exited straight into this context is laid to rest
+ * (its context finished, its object reused, maybe its VM removed). */
 static inline void vcpu__worker_finish(struct rt_worker *w)
 {
     struct rt_vcpu *p = w->prev;
@@ -262,6 +270,8 @@ static inline void vcpu__worker_finish(struct rt_worker *w)
         w->prev = NULL;
         atomic_store_explicit(&p->on_cpu, false, memory_order_release);
     }
+    if (w->gone)
+        vcpu__worker_bury(w);
 }
 void vcpu__worker_kick(struct rt_worker *w);
 int vcpu__worker_timer_setup(struct vcpu_rt *rt);

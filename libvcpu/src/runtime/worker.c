@@ -243,6 +243,9 @@ static void finish_block(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
 static void finish_exit(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
                         struct next *nx)
 {
+    /* its table slot first: once the core knows, the VM's last exit (on
+     * any worker) may remove the VM and the core give the id out again */
+    w->rt->chunks[v->id / RT_CHUNK][v->id % RT_CHUNK] = NULL;
     /* only this worker writes its count: no read-modify-write needed */
     atomic_store_explicit(
         &w->exited, atomic_load_explicit(&w->exited, memory_order_relaxed) + 1,
@@ -365,6 +368,53 @@ struct vcpu__ctx *vcpu__worker_yield(struct rt_worker *w, struct rt_vcpu *v)
     struct rt_vcpu *u = vcpu__rt_vcpu(w->rt, nx.v);
     begin_run(w, u, nx.slice, now);
     return &u->ctx;
+}
+
+/*
+ * An exit on the vCPU's own stack (guest.c, exit_self), like a yield: the
+ * core's stop + pick, then straight to the next vCPU's context. The
+ * exited vCPU is laid to rest by the next context (vcpu__worker_bury,
+ * from vcpu__worker_finish): its context cannot be finished while it
+ * runs. Return the context to switch to. Through the worker's context
+ * (v->action) as stop_vcpu would: a request waits or the pCPU is slowed.
+ */
+struct vcpu__ctx *vcpu__worker_exit(struct rt_worker *w, struct rt_vcpu *v)
+{
+    if (atomic_load_explicit(&w->want, memory_order_relaxed) != WANT_NONE ||
+        atomic_load_explicit(&w->speed, memory_order_relaxed) <
+            VCPU_SPEED_NOMINAL) {
+        v->action = ACT_EXIT;
+        return &w->sched;
+    }
+    uint64_t now = vcpu__worker_now(w);
+    /* as finish_exit: the slot, then the count, then the core */
+    w->rt->chunks[v->id / RT_CHUNK][v->id % RT_CHUNK] = NULL;
+    atomic_store_explicit(
+        &w->exited, atomic_load_explicit(&w->exited, memory_order_relaxed) + 1,
+        memory_order_relaxed);
+    struct next nx = {VCPU_NONE, 0};
+    int rc = vcpu__core_stop_pick(w->rt->core, now, v->id, VCPU_STOP_EXIT,
+                                  &nx.v, &nx.slice);
+    w->gone = v;
+    w->gone_last = rc == 1;
+    w->gone_at = now;
+    end_run(w, now);
+    if (nx.v == VCPU_NONE) {
+        v->action = ACT_STOPPED;
+        w->stopped_at = now;
+        return &w->sched;
+    }
+    struct rt_vcpu *u = vcpu__rt_vcpu(w->rt, nx.v);
+    begin_run(w, u, nx.slice, now);
+    return &u->ctx;
+}
+
+void vcpu__worker_bury(struct rt_worker *w)
+{
+    struct rt_vcpu *v = w->gone;
+    w->gone = NULL;
+    vcpu__ctx_fini(&v->ctx);
+    vcpu__rt_vcpu_done(w, v, w->gone_at, w->gone_last);
 }
 
 /* Run @nx's vCPU, picked at @now, until a vCPU comes back to the worker's
