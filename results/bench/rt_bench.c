@@ -535,6 +535,8 @@ static void bench_cpubound(const struct opts *o)
     die_rc("vm", vcpu_rt_vm_create(rt, o->vcpus, cb_vcpu, &warm, NULL, &vm0));
     die_rc("join", vcpu_rt_vm_join(rt, vm0));
     double x[MAX_REPS], base[MAX_REPS];
+    vcpu_core_t *c = vcpu_rt_core(rt);
+    uint64_t runs = 0, nrun = 0;
     for (unsigned r = 0; r < o->reps; r++) {
         base[r] = cb_pthreads(total / 2, cpu);
         struct cb_state s = {.chunks = per_vcpu, .per_point = per_point};
@@ -543,19 +545,21 @@ static void bench_cpubound(const struct opts *o)
         die_rc("vm", vcpu_rt_vm_create(rt, o->vcpus, cb_vcpu, &s, NULL, &vm));
         die_rc("join", vcpu_rt_vm_join(rt, vm));
         x[r] = (double)(mono_ns() - t0) / 1e6;
-    }
-    vcpu_core_t *c = vcpu_rt_core(rt);
-    uint64_t runs = 0;
-    for (vcpu_id_t v = o->vcpus; v < vcpu_core_nvcpus(c); v++) {
-        struct vcpu_vcpu_stats st;
-        if (!vcpu_core_vcpu_stats(c, v, &st))
-            runs += st.nr_runs;
+        /* its vCPUs' counters, before the next VM reuses their ids */
+        for (vcpu_id_t v = 0; v < vcpu_core_nvcpus(c); v++) {
+            struct vcpu_vcpu_stats st;
+            if (vcpu_core_vcpu_vm(c, v) == vm &&
+                !vcpu_core_vcpu_stats(c, v, &st)) {
+                runs += st.nr_runs;
+                nrun++;
+            }
+        }
     }
     printf("# cpubound: %u vCPUs x %lu chunks of %.0f ns (%.1f ms each), "
            "slice %llu us, %.1f runs per vCPU\n",
            o->vcpus, per_vcpu, cns, (double)per_vcpu * cns / 1e6,
            (unsigned long long)o->slice_us,
-           (double)runs / (double)(vcpu_core_nvcpus(c) - o->vcpus));
+           nrun ? (double)runs / (double)nrun : 0.0);
     if (o->timer)
         printf("#   timer preemption (SIGEV_THREAD_ID signal every slice), "
                "no preemption points\n");
