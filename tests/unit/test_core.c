@@ -453,6 +453,17 @@ static void test_core_trace_csv_round_trips(void **state)
                      VCPU_EPARSE);
 }
 
+/* @v (NEW, nothing else queued) wakes at @t, runs @ns on idle @p, exits. */
+static void run_once(vcpu_core_t *c, vcpu_id_t v, vcpu_pcpu_t p, vcpu_time_t t,
+                     uint64_t ns)
+{
+    assert_int_equal(vcpu_core_wake(c, t, v), 0);
+    vcpu_id_t got;
+    assert_int_equal(vcpu_core_pick(c, t, p, &got, NULL), 0);
+    assert_int_equal(got, v);
+    assert_int_equal(vcpu_core_exit(c, t + ns, v), 0);
+}
+
 /* VCPU_CORE_RECYCLE: a removed VM's ids serve again, lowest first, with
  * fresh counters; a VM's ids stay ascending; the run time of the vCPUs
  * that went keeps invariant 6 whole; without the flag ids are never
@@ -481,14 +492,8 @@ static void test_core_recycles_ids_of_removed_vms(void **state)
         assert_int_equal(b0, 3);
         /* A's vCPUs run 100 ns each on pCPU 0, then exit */
         vcpu_time_t t = 0;
-        for (vcpu_id_t v = a0; v <= a2; v++) {
-            assert_int_equal(vcpu_core_wake(c, t, v), 0);
-            vcpu_id_t got;
-            assert_int_equal(vcpu_core_pick(c, t, 0, &got, NULL), 0);
-            assert_int_equal(got, v);
-            t += 100;
-            assert_int_equal(vcpu_core_exit(c, t, v), 0);
-        }
+        for (vcpu_id_t v = a0; v <= a2; v++, t += 100)
+            run_once(c, v, 0, t, 100);
         (void)a1;
         assert_int_equal(vcpu_core_vm_remove(c, t, va), 0);
         /* C takes A's ids (lowest first), B's next one must come after
@@ -518,12 +523,7 @@ static void test_core_recycles_ids_of_removed_vms(void **state)
         assert_int_equal(st.state, VP_VCPU_EXITED);
         assert_int_equal(st.run_ns, 100);
         /* the recycled ones run: every invariant holds (6: 300 ns of A) */
-        assert_int_equal(vcpu_core_wake(c, t, c1), 0);
-        vcpu_id_t got;
-        assert_int_equal(vcpu_core_pick(c, t, 1, &got, NULL), 0);
-        assert_int_equal(got, c1);
-        t += 50;
-        assert_int_equal(vcpu_core_exit(c, t, c1), 0);
+        run_once(c, c1, 1, t, 50);
         assert_int_equal(vcpu_core_check(c), 0);
         assert_int_equal(vcpu_core_count_state(c, VP_VCPU_EXITED),
                          recycle ? 2 : 4);

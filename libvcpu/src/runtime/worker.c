@@ -197,22 +197,25 @@ struct next {
     uint64_t slice;
 };
 
-/*
- * Tell the core @v stopped for @why (yield, block, exit) and, in the same
- * call, pick what runs next. Not when a request waits (the loop applies it
- * before it picks) nor on a slowed pCPU (the duty-cycle pause comes before
- * the next vCPU's run, not inside it).
- */
+/* A stop may pick the next vCPU in the same call, and a yield or exit
+ * switch straight to it: no request waits (the loop applies it before it
+ * picks) and the pCPU is not slowed (the duty-cycle pause comes before
+ * the next vCPU's run, not inside it). */
+static bool pick_now(struct rt_worker *w)
+{
+    return atomic_load_explicit(&w->want, memory_order_relaxed) == WANT_NONE &&
+           atomic_load_explicit(&w->speed, memory_order_relaxed) >=
+               VCPU_SPEED_NOMINAL;
+}
+
+/* Tell the core @v stopped for @why (yield, block, exit) and, when
+ * pick_now, pick what runs next in the same call. */
 static int stop_vcpu(struct rt_worker *w, struct rt_vcpu *v, unsigned why,
                      uint64_t now, struct next *nx)
 {
-    vcpu_core_t *c = w->rt->core;
-    bool pick =
-        atomic_load_explicit(&w->want, memory_order_relaxed) == WANT_NONE &&
-        atomic_load_explicit(&w->speed, memory_order_relaxed) >=
-            VCPU_SPEED_NOMINAL;
-    return vcpu__core_stop_pick(c, now, v->id, why, pick ? &nx->v : NULL,
-                                pick ? &nx->slice : NULL);
+    bool pick = pick_now(w);
+    return vcpu__core_stop_pick(w->rt->core, now, v->id, why,
+                                pick ? &nx->v : NULL, pick ? &nx->slice : NULL);
 }
 
 /* The worker's half of the wake-up protocol (vcpu__rt_wake in rt.c): once
@@ -236,6 +239,18 @@ static void finish_block(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
     }
 }
 
+/* What an exit does before the core hears of it: @v's table slot first
+ * (once the core knows, the VM's last exit, on any worker, may remove the
+ * VM and the core give the id out again), then this worker's count. */
+static void exit_begin(struct rt_worker *w, struct rt_vcpu *v)
+{
+    w->rt->chunks[v->id / RT_CHUNK][v->id % RT_CHUNK] = NULL;
+    /* only this worker writes its count: no read-modify-write needed */
+    atomic_store_explicit(
+        &w->exited, atomic_load_explicit(&w->exited, memory_order_relaxed) + 1,
+        memory_order_relaxed);
+}
+
 /* The worker's exit count goes up before the core hears of the exit: the
  * core's lock then orders it before the VM's last exit, which a joiner
  * sees (vcpu__rt_vcpu_done), so vcpu__rt_alive cannot stay above zero
@@ -243,13 +258,7 @@ static void finish_block(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
 static void finish_exit(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
                         struct next *nx)
 {
-    /* its table slot first: once the core knows, the VM's last exit (on
-     * any worker) may remove the VM and the core give the id out again */
-    w->rt->chunks[v->id / RT_CHUNK][v->id % RT_CHUNK] = NULL;
-    /* only this worker writes its count: no read-modify-write needed */
-    atomic_store_explicit(
-        &w->exited, atomic_load_explicit(&w->exited, memory_order_relaxed) + 1,
-        memory_order_relaxed);
+    exit_begin(w, v);
     bool last = stop_vcpu(w, v, VCPU_STOP_EXIT, now, nx) == 1;
     vcpu__ctx_fini(&v->ctx);
     vcpu__rt_vcpu_done(w, v, now, last);
@@ -336,18 +345,32 @@ static void end_run(struct rt_worker *w, uint64_t now)
         memory_order_relaxed);
 }
 
+/* @v's run ended at @now and the core picked @nx: the context to switch
+ * to (the worker's when nothing was picked; it then returns stopped). */
+static struct vcpu__ctx *hand_over(struct rt_worker *w, struct rt_vcpu *v,
+                                   const struct next *nx, uint64_t now)
+{
+    end_run(w, now);
+    if (nx->v == VCPU_NONE) {
+        v->action = ACT_STOPPED;
+        w->stopped_at = now;
+        return &w->sched;
+    }
+    struct rt_vcpu *u = vcpu__rt_vcpu(w->rt, nx->v);
+    begin_run(w, u, nx->slice, now);
+    return &u->ctx;
+}
+
 /*
  * A yield on the vCPU's own stack (guest.c, vcpu_yield): the core's stop +
  * pick, then straight to the next vCPU's context, not through the
  * worker's. Return the context to switch to, NULL to keep running @v.
- * @w's scheduler takes over (v->action) when a request waits or the pCPU
- * is slowed (as stop_vcpu), or when nothing is left to run here.
+ * @w's scheduler takes over (v->action) when !pick_now, or when nothing
+ * is left to run here.
  */
 struct vcpu__ctx *vcpu__worker_yield(struct rt_worker *w, struct rt_vcpu *v)
 {
-    if (atomic_load_explicit(&w->want, memory_order_relaxed) != WANT_NONE ||
-        atomic_load_explicit(&w->speed, memory_order_relaxed) <
-            VCPU_SPEED_NOMINAL) {
+    if (!pick_now(w)) {
         v->action = ACT_YIELD;
         return &w->sched;
     }
@@ -359,54 +382,31 @@ struct vcpu__ctx *vcpu__worker_yield(struct rt_worker *w, struct rt_vcpu *v)
                               memory_order_relaxed);
         return NULL;
     }
-    end_run(w, now);
-    if (nx.v == VCPU_NONE) {
-        v->action = ACT_STOPPED;
-        w->stopped_at = now;
-        return &w->sched;
-    }
-    struct rt_vcpu *u = vcpu__rt_vcpu(w->rt, nx.v);
-    begin_run(w, u, nx.slice, now);
-    return &u->ctx;
+    return hand_over(w, v, &nx, now);
 }
 
 /*
- * An exit on the vCPU's own stack (guest.c, exit_self), like a yield: the
- * core's stop + pick, then straight to the next vCPU's context. The
+ * An exit on the vCPU's own stack (guest.c, exit_self), like a yield. The
  * exited vCPU is laid to rest by the next context (vcpu__worker_bury,
  * from vcpu__worker_finish): its context cannot be finished while it
- * runs. Return the context to switch to. Through the worker's context
- * (v->action) as stop_vcpu would: a request waits or the pCPU is slowed.
+ * runs. Return the context to switch to; the worker's, with v->action
+ * ACT_EXIT, when !pick_now (finish_exit does it all there).
  */
 struct vcpu__ctx *vcpu__worker_exit(struct rt_worker *w, struct rt_vcpu *v)
 {
-    if (atomic_load_explicit(&w->want, memory_order_relaxed) != WANT_NONE ||
-        atomic_load_explicit(&w->speed, memory_order_relaxed) <
-            VCPU_SPEED_NOMINAL) {
+    if (!pick_now(w)) {
         v->action = ACT_EXIT;
         return &w->sched;
     }
     uint64_t now = vcpu__worker_now(w);
-    /* as finish_exit: the slot, then the count, then the core */
-    w->rt->chunks[v->id / RT_CHUNK][v->id % RT_CHUNK] = NULL;
-    atomic_store_explicit(
-        &w->exited, atomic_load_explicit(&w->exited, memory_order_relaxed) + 1,
-        memory_order_relaxed);
+    exit_begin(w, v);
     struct next nx = {VCPU_NONE, 0};
     int rc = vcpu__core_stop_pick(w->rt->core, now, v->id, VCPU_STOP_EXIT,
                                   &nx.v, &nx.slice);
     w->gone = v;
     w->gone_last = rc == 1;
     w->gone_at = now;
-    end_run(w, now);
-    if (nx.v == VCPU_NONE) {
-        v->action = ACT_STOPPED;
-        w->stopped_at = now;
-        return &w->sched;
-    }
-    struct rt_vcpu *u = vcpu__rt_vcpu(w->rt, nx.v);
-    begin_run(w, u, nx.slice, now);
-    return &u->ctx;
+    return hand_over(w, v, &nx, now);
 }
 
 void vcpu__worker_bury(struct rt_worker *w)
