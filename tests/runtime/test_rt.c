@@ -182,6 +182,97 @@ static void test_rt_more_vcpus_than_ids_over_its_life(void **state)
     vcpu_rt_destroy(rt);
 }
 
+/* Spawners on four workers make small VMs and wait for them by yielding,
+ * all at once: ids go free and come back while other VMs' vCPUs exit on
+ * other workers, exits switch straight to the next vCPU, and the core's
+ * lock changes hands all the time. Each child runs once, on a stack that
+ * holds its canary, with its own index, and the books balance. */
+enum { SPAWNERS = 8, SPAWNS = 60, MAXKIDS = 16 };
+
+struct spawn_vm {
+    _Atomic unsigned left;         /* children not yet finished */
+    _Atomic unsigned ran[MAXKIDS]; /* runs per child index */
+};
+
+struct spawn_all {
+    struct spawn_vm vm[SPAWNERS][SPAWNS];
+    vcpu_rt_t *rt;
+    _Atomic unsigned bad, kids;
+};
+
+static struct spawn_all spawn;
+
+static void spawn_child(void *arg)
+{
+    struct spawn_vm *m = arg;
+    unsigned i = vcpu_self_index();
+    volatile uint64_t canary = 0xc0de0000u + i;
+    vcpu_yield();
+    if (i >= MAXKIDS || canary != 0xc0de0000u + i)
+        atomic_fetch_add(&spawn.bad, 1);
+    else
+        atomic_fetch_add(&m->ran[i], 1);
+    atomic_fetch_add(&spawn.kids, 1);
+    atomic_fetch_sub(&m->left, 1);
+}
+
+static void spawner(void *arg)
+{
+    (void)arg;
+    unsigned me = vcpu_self_index();
+    for (unsigned k = 0; k < SPAWNS; k++) {
+        struct spawn_vm *m = &spawn.vm[me][k];
+        unsigned n = 1 + (me * 7 + k * 5) % MAXKIDS;
+        atomic_store(&m->left, n);
+        vcpu_vm_t vm;
+        if (vcpu_rt_vm_create(spawn.rt, n, spawn_child, m, NULL, &vm)) {
+            atomic_fetch_add(&spawn.bad, 1);
+            return;
+        }
+        while (atomic_load(&m->left)) /* not vcpu_rt_vm_join: it would */
+            vcpu_yield();             /* block this worker */
+    }
+}
+
+static void test_rt_spawn_storm_recycles_ids_across_workers(void **state)
+{
+    (void)state;
+    for (unsigned r = 0; r < 2; r++) { /* with and without the checker */
+        char *saved =
+            getenv("VCPU_CHECK") ? strdup(getenv("VCPU_CHECK")) : NULL;
+        if (r == 1)
+            setenv("VCPU_CHECK", "0", 1);
+        vcpu_rt_t *rt = start_rt("pack:1 core:4 pu:1", "rr", 0, 200000);
+        if (saved)
+            setenv("VCPU_CHECK", saved, 1);
+        else
+            unsetenv("VCPU_CHECK");
+        free(saved);
+        memset(&spawn, 0, sizeof spawn);
+        spawn.rt = rt;
+        vcpu_vm_t vm;
+        assert_int_equal(
+            vcpu_rt_vm_create(rt, SPAWNERS, spawner, NULL, NULL, &vm), 0);
+        assert_int_equal(vcpu_rt_vm_join(rt, vm), 0);
+        unsigned want = 0;
+        for (unsigned me = 0; me < SPAWNERS; me++)
+            for (unsigned k = 0; k < SPAWNS; k++) {
+                unsigned n = 1 + (me * 7 + k * 5) % MAXKIDS;
+                want += n;
+                for (unsigned i = 0; i < MAXKIDS; i++)
+                    assert_int_equal(atomic_load(&spawn.vm[me][k].ran[i]),
+                                     i < n ? 1 : 0);
+            }
+        assert_int_equal(atomic_load(&spawn.bad), 0);
+        assert_int_equal(atomic_load(&spawn.kids), want);
+        /* ids came back: far fewer than were ever made */
+        assert_true(vcpu_core_nvcpus(vcpu_rt_core(rt)) < want / 4);
+        assert_int_equal(vcpu_rt_stop(rt, false), 0);
+        assert_int_equal(vcpu_core_check(vcpu_rt_core(rt)), 0);
+        vcpu_rt_destroy(rt);
+    }
+}
+
 /* ---- mutex, condition variable, barrier, sleep ------------------------------ */
 
 struct shared {
@@ -575,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_rt_256_vcpus_on_2_workers_compute_exactly),
         cmocka_unit_test(test_rt_yield_storm_on_4_workers),
         cmocka_unit_test(test_rt_more_vcpus_than_ids_over_its_life),
+        cmocka_unit_test(test_rt_spawn_storm_recycles_ids_across_workers),
         cmocka_unit_test(test_rt_mutex_barrier_cond_sleep),
         cmocka_unit_test(test_rt_offline_pcpu_at_switch_points),
         cmocka_unit_test(test_rt_timer_preemption_stops_a_hog),

@@ -303,9 +303,32 @@ static int leave(struct vcpu_core *c, int rc)
     return rc;
 }
 
-static int bad_vcpu(const struct vcpu_core *c, vcpu_id_t v)
+/* enter() for a call about vCPU @v or VM @vm (VCPU_NONE: none): the id is
+ * checked under the lock (the tables grow under it: another thread may be
+ * adding), before the time moves. */
+__attribute__((always_inline)) static inline int
+enter_ids(struct vcpu_core *c, vcpu_time_t now, vcpu_id_t v, vcpu_vm_t vm,
+          bool inline_lock)
 {
-    return v >= c->nvcpus ? VCPU_ESRCH : 0;
+    int rc = enter_with(c, 0, inline_lock);
+    if (rc)
+        return rc;
+    if ((v != VCPU_NONE && v >= c->nvcpus) ||
+        (vm != VCPU_NONE && vm >= c->nvms))
+        return leave(c, VCPU_ESRCH);
+    if (now > c->now)
+        c->now = now;
+    return 0;
+}
+
+static int enter_vcpu(struct vcpu_core *c, vcpu_time_t now, vcpu_id_t v)
+{
+    return enter_ids(c, now, v, VCPU_NONE, false);
+}
+
+static int enter_vm(struct vcpu_core *c, vcpu_time_t now, vcpu_vm_t vm)
+{
+    return enter_ids(c, now, VCPU_NONE, vm, false);
 }
 
 /* ---- vCPU events ---------------------------------------------------- */
@@ -344,10 +367,8 @@ static int wake_locked(struct vcpu_core *c, vcpu_id_t v)
 
 int vcpu_core_wake(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
 {
-    int rc = bad_vcpu(c, v);
+    int rc = enter_vcpu(c, now, v);
     if (rc)
-        return rc;
-    if ((rc = enter(c, now)))
         return rc;
     return leave(c, wake_locked(c, v));
 }
@@ -356,10 +377,8 @@ int vcpu_core_wake(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
 static int stop_running(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
                         unsigned why)
 {
-    int rc = bad_vcpu(c, v);
+    int rc = enter_vcpu(c, now, v);
     if (rc)
-        return rc;
-    if ((rc = enter(c, now)))
         return rc;
     struct vcpu_ent *e = vcpu_at(c, v);
     if (e->state != VP_VCPU_RUNNING)
@@ -395,10 +414,8 @@ static void remove_vcpu(struct vcpu_core *c, vcpu_id_t v)
 
 int vcpu_core_exit(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
 {
-    int rc = bad_vcpu(c, v);
+    int rc = enter_vcpu(c, now, v);
     if (rc)
-        return rc;
-    if ((rc = enter(c, now)))
         return rc;
     struct vcpu_ent *e = vcpu_at(c, v);
     if (e->state == VP_VCPU_EXITED)
@@ -415,10 +432,8 @@ int vcpu_core_exit(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
 
 int vcpu_core_suspend(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
 {
-    int rc = bad_vcpu(c, v);
+    int rc = enter_vcpu(c, now, v);
     if (rc)
-        return rc;
-    if ((rc = enter(c, now)))
         return rc;
     if (vcpu_at(c, v)->state == VP_VCPU_EXITED)
         return leave(c, VCPU_ESTATE);
@@ -428,10 +443,8 @@ int vcpu_core_suspend(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
 
 int vcpu_core_resume(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v)
 {
-    int rc = bad_vcpu(c, v);
+    int rc = enter_vcpu(c, now, v);
     if (rc)
-        return rc;
-    if ((rc = enter(c, now)))
         return rc;
     return leave(c, vcpu__unpark(c, v, SUSP_OPERATOR));
 }
@@ -749,9 +762,7 @@ static int free_vm_ids(struct vcpu_core *c, struct vm_ent *e);
 
 int vcpu_core_vm_remove(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm)
 {
-    if (vm >= c->nvms)
-        return VCPU_ESRCH;
-    int rc = enter(c, now);
+    int rc = enter_vm(c, now, vm);
     if (rc)
         return rc;
     struct vm_ent *e = vm_at(c, vm);
@@ -905,9 +916,7 @@ int vcpu_core_vcpu_add(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
         *out = VCPU_NONE;
     if (!out)
         return VCPU_EINVAL;
-    if (vm >= c->nvms)
-        return VCPU_ESRCH;
-    int rc = enter(c, now);
+    int rc = enter_vm(c, now, vm);
     if (rc)
         return rc;
     return leave(c, vcpu_add_locked(c, vm, out));
@@ -915,10 +924,8 @@ int vcpu_core_vcpu_add(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
 
 int vcpu_core_vcpu_set_prio(vcpu_core_t *c, vcpu_id_t v, int prio)
 {
-    int rc = bad_vcpu(c, v);
+    int rc = enter_vcpu(c, 0, v);
     if (rc)
-        return rc;
-    if ((rc = enter(c, c->now)))
         return rc;
     vcpu_at(c, v)->prio = prio;
     return leave(c, 0);
@@ -1107,8 +1114,8 @@ int vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
 {
     *out_v = VCPU_NONE;
     *out_slice_ns = 0;
-    int rc = bad_vcpu(c, v);
-    if (rc || (rc = enter_with(c, now, true)))
+    int rc = enter_ids(c, now, v, VCPU_NONE, true);
+    if (rc)
         return rc;
     struct vcpu_ent *e = vcpu_at(c, v);
     if (e->state != VP_VCPU_RUNNING)
@@ -1137,10 +1144,8 @@ int vcpu__core_stop_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
     if (why != VCPU_STOP_YIELD && why != VCPU_STOP_BLOCK &&
         why != VCPU_STOP_EXIT)
         return VCPU_EINVAL;
-    int rc = bad_vcpu(c, v);
+    int rc = enter_vcpu(c, now, v);
     if (rc)
-        return rc;
-    if ((rc = enter(c, now)))
         return rc;
     struct vcpu_ent *e = vcpu_at(c, v);
     if (e->state != VP_VCPU_RUNNING)
@@ -1169,9 +1174,7 @@ int vcpu__core_vcpu_add_n(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm,
     if (!ids || !n)
         return VCPU_EINVAL;
     ids[0] = VCPU_NONE;
-    if (vm >= c->nvms)
-        return VCPU_ESRCH;
-    int rc = enter(c, now);
+    int rc = enter_vm(c, now, vm);
     if (rc)
         return rc;
     unsigned i;
@@ -1195,12 +1198,14 @@ int vcpu__core_wake_n(vcpu_core_t *c, vcpu_time_t now, const vcpu_id_t *ids,
 {
     if (!ids)
         return VCPU_EINVAL;
-    for (unsigned i = 0; i < n; i++)
-        if (ids[i] >= c->nvcpus)
-            return VCPU_ESRCH;
-    int rc = enter(c, now);
+    int rc = enter_with(c, 0, false);
     if (rc)
         return rc;
+    for (unsigned i = 0; i < n; i++) /* under the lock: the table grows */
+        if (ids[i] >= c->nvcpus)
+            return leave(c, VCPU_ESRCH);
+    if (now > c->now)
+        c->now = now;
     for (unsigned i = 0; i < n; i++) {
         int r = wake_locked(c, ids[i]);
         if (r && !rc)
@@ -1356,7 +1361,7 @@ int vcpu_core_advance(vcpu_core_t *c, vcpu_time_t now)
 
 int vcpu_core_check_settled(vcpu_core_t *c)
 {
-    int rc = enter(c, c->now);
+    int rc = enter(c, 0); /* 0: the time stays */
     if (rc)
         return rc;
     rc = vcpu__check(c, true);
@@ -1367,7 +1372,7 @@ int vcpu_core_check_settled(vcpu_core_t *c)
 
 int vcpu_core_check(vcpu_core_t *c)
 {
-    int rc = enter(c, c->now);
+    int rc = enter(c, 0);
     if (rc)
         return rc;
     rc = vcpu__check(c, false);
