@@ -34,6 +34,15 @@ int sim_cmd_run_dc(const struct sim_dc_cmd *o, const struct sim_scenario *s,
 /* Monotonic wall-clock time in seconds (cmd_run.c). */
 double sim_wall_now(void);
 
+/* A progress line on stderr, for sim_model_run / sim_dc_run's callback:
+ * @label, the run's end, the wall time it started, the last print. */
+struct sim_progress {
+    const char *label;
+    uint64_t end_ns;
+    double t0, last;
+};
+void sim_progress_show(void *arg, uint64_t now, uint64_t events);
+
 /* mkdir -p. Return 0 or -errno. */
 int sim_mkdirs(const char *dir);
 int sim_cmd_policies(int argc, char **argv);

@@ -22,26 +22,6 @@
 #include "dc.h"
 #include "feed.h"
 
-struct dc_progress {
-    const char *label;
-    uint64_t end_ns;
-    double t0, last;
-};
-
-static void show(void *arg, uint64_t now, uint64_t events)
-{
-    struct dc_progress *p = arg;
-    double t = sim_wall_now();
-    if (t - p->last < 0.25)
-        return;
-    p->last = t;
-    double el = t - p->t0, frac = (double)now / (double)p->end_ns;
-    double eta = frac > 0 ? el * (1 - frac) / frac : 0;
-    fprintf(stderr, "\r%s  sim %.1f/%.1f h  %.2fM events/s  ETA %.1f s   ",
-            p->label, now / 3.6e12, p->end_ns / 3.6e12,
-            events / (el > 0 ? el : 1) * 1e-6, eta);
-}
-
 typedef int (*dc_table_fn)(const struct sim_dc *, FILE *);
 
 static int table(const char *dir, const char *name, dc_table_fn fn,
@@ -169,10 +149,10 @@ static int one(const struct sim_dc_cmd *o, const struct sim_scenario *s,
     char label[160];
     snprintf(label, sizeof label, "[%s seed %" PRIu64 "]", sim_dc_placement(dc),
              seed);
-    struct dc_progress pr = {label, s->duration_ns, sim_wall_now(), 0};
+    struct sim_progress pr = {label, s->duration_ns, sim_wall_now(), 0};
     bool tty = !o->quiet && isatty(STDERR_FILENO);
     double t0 = sim_wall_now();
-    int rc = sim_dc_run(dc, 0, o->stop, tty ? show : NULL, &pr);
+    int rc = sim_dc_run(dc, 0, o->stop, tty ? sim_progress_show : NULL, &pr);
     double wall = sim_wall_now() - t0;
     if (tty)
         fprintf(stderr, "\r%*s\r", 100, "");

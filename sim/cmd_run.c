@@ -47,23 +47,23 @@ double sim_wall_now(void)
 
 /* ---- progress line ---------------------------------------------------------- */
 
-struct progress {
-    const char *label;
-    uint64_t end_ns;
-    double t0, last;
-};
-
-static void show_progress(void *arg, uint64_t now, uint64_t events)
+/* The progress line on a terminal (run and the datacenter runner): the
+ * simulated time (in hours for runs of an hour or more), events/s, ETA. */
+void sim_progress_show(void *arg, uint64_t now, uint64_t events)
 {
-    struct progress *pr = arg;
+    struct sim_progress *pr = arg;
     double t = sim_wall_now();
     if (t - pr->last < 0.25)
         return;
     pr->last = t;
     double el = t - pr->t0, frac = (double)now / (double)pr->end_ns;
     double eta = frac > 0 ? el * (1 - frac) / frac : 0;
-    fprintf(stderr, "\r%s  sim %.3f/%.3f s  %.2fM events/s  ETA %.1f s   ",
-            pr->label, now * 1e-9, pr->end_ns * 1e-9, events / el * 1e-6, eta);
+    bool hours = pr->end_ns >= 3600000000000ull;
+    double unit = hours ? 3.6e12 : 1e9;
+    fprintf(stderr, "\r%s  sim %.*f/%.*f %s  %.2fM events/s  ETA %.1f s   ",
+            pr->label, hours ? 1 : 3, now / unit, hours ? 1 : 3,
+            pr->end_ns / unit, hours ? "h" : "s",
+            events / (el > 0 ? el : 1) * 1e-6, eta);
 }
 
 /* ---- one run ------------------------------------------------------------------ */
@@ -231,11 +231,11 @@ static int run_one(const struct run_opts *o, const struct sim_scenario *s,
     char label[160];
     snprintf(label, sizeof label, "[%s seed %" PRIu64 "]", sim_model_policy(m),
              seed);
-    struct progress pr = {label, s->duration_ns, sim_wall_now(), 0};
+    struct sim_progress pr = {label, s->duration_ns, sim_wall_now(), 0};
     bool tty = !o->quiet && isatty(STDERR_FILENO);
     double t0 = sim_wall_now();
-    int rc =
-        sim_model_run(m, 0, &stop_requested, tty ? show_progress : NULL, &pr);
+    int rc = sim_model_run(m, 0, &stop_requested,
+                           tty ? sim_progress_show : NULL, &pr);
     double wall = sim_wall_now() - t0;
     if (tty)
         fprintf(stderr, "\r%*s\r", 100, "");
