@@ -235,6 +235,20 @@ static struct dc_vm *new_vm(struct sim_dc *dc)
     return vm;
 }
 
+int sim_dc_u32_push(uint32_t **a, unsigned *n, unsigned *cap, uint32_t x)
+{
+    if (*n == *cap) {
+        unsigned c = *cap ? 2 * *cap : 16;
+        uint32_t *b = realloc(*a, c * sizeof *b);
+        if (!b)
+            return -1;
+        *a = b;
+        *cap = c;
+    }
+    (*a)[(*n)++] = x;
+    return 0;
+}
+
 static int map_pid(struct sim_dc *dc, vcpu_dcvm_t pid, unsigned vm)
 {
     if (pid >= dc->cap_pid) {

@@ -413,18 +413,11 @@ void sim_dc_vm_event(struct sim_dc *dc, struct dc_vm *vm)
 void sim_dc_attach(struct sim_dc *dc, struct dc_vm *vm, uint32_t host)
 {
     struct dc_host *h = &dc->hosts[host];
-    if (h->nvms == h->cap) {
-        unsigned cap = h->cap ? 2 * h->cap : 4;
-        uint32_t *v = realloc(h->vms, cap * sizeof *v);
-        if (!v) {
-            sim_dc_fail(dc, "out of memory for host %u's VM list", host);
-            return;
-        }
-        h->vms = v;
-        h->cap = cap;
-    }
     vm->pos = h->nvms;
-    h->vms[h->nvms++] = (uint32_t)(vm - dc->vms);
+    if (sim_dc_u32_push(&h->vms, &h->nvms, &h->cap, (uint32_t)(vm - dc->vms))) {
+        sim_dc_fail(dc, "out of memory for host %u's VM list", host);
+        return;
+    }
     vm->host = host;
     vm->last_ns = dc->now;
     vm->next_ns = UINT64_MAX;

@@ -162,6 +162,9 @@ struct sim_dc {
 uint64_t sim_draw(gsl_rng *r, const struct sim_dist *d);
 
 /* dc.c */
+/* Append @x to the growing array *@a (*@n used of *@cap); -1 when out of
+ * memory (nothing changed). */
+int sim_dc_u32_push(uint32_t **a, unsigned *n, unsigned *cap, uint32_t x);
 void sim_dc_fail(struct sim_dc *dc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sim_dc_push(struct sim_dc *dc, uint64_t t, uint32_t kind, uint32_t a,

@@ -39,17 +39,8 @@ void sim_dc_host_emptied(struct sim_dc *dc, struct dc_host *h)
 
 void sim_dc_push_off(struct sim_dc *dc, uint32_t h)
 {
-    if (dc->noff == dc->cap_off) {
-        unsigned cap = dc->cap_off ? 2 * dc->cap_off : 64;
-        uint32_t *o = realloc(dc->off, cap * sizeof *o);
-        if (!o) {
-            sim_dc_fail(dc, "out of memory");
-            return;
-        }
-        dc->off = o;
-        dc->cap_off = cap;
-    }
-    dc->off[dc->noff++] = h;
+    if (sim_dc_u32_push(&dc->off, &dc->noff, &dc->cap_off, h))
+        sim_dc_fail(dc, "out of memory");
 }
 
 void sim_dc_power_event(struct sim_dc *dc, struct dc_host *h)
@@ -220,17 +211,11 @@ void sim_dc_migrate(struct sim_dc *dc, struct dc_vm *vm, uint32_t target)
     vm->mig_target = target;
     vm->mig_waiting = true;
     dc->hosts[target].incoming++;
-    if (src->nmigq == src->capmigq) {
-        unsigned cap = src->capmigq ? 2 * src->capmigq : 4;
-        uint32_t *q = realloc(src->migq, cap * sizeof *q);
-        if (!q) {
-            sim_dc_fail(dc, "out of memory");
-            return;
-        }
-        src->migq = q;
-        src->capmigq = cap;
+    if (sim_dc_u32_push(&src->migq, &src->nmigq, &src->capmigq,
+                        (uint32_t)(vm - dc->vms))) {
+        sim_dc_fail(dc, "out of memory");
+        return;
     }
-    src->migq[src->nmigq++] = (uint32_t)(vm - dc->vms);
     start_next(dc, src);
 }
 
@@ -382,17 +367,8 @@ struct evicted {
 static void on_evicted(void *arg, vcpu_dcvm_t pid)
 {
     struct evicted *e = arg;
-    if (e->n == e->cap) {
-        unsigned cap = e->cap ? 2 * e->cap : 16;
-        uint32_t *v = realloc(e->vm, cap * sizeof *v);
-        if (!v) {
-            e->nomem = true;
-            return;
-        }
-        e->vm = v;
-        e->cap = cap;
-    }
-    e->vm[e->n++] = pid;
+    if (sim_dc_u32_push(&e->vm, &e->n, &e->cap, pid))
+        e->nomem = true;
 }
 
 static void host_fails(struct sim_dc *dc, struct dc_host *h)
