@@ -116,6 +116,65 @@ static void test_ctx_ping_pong_passes_values(void **state)
     unmake_on(f->pool, &s.b);
 }
 
+/* ---- one call site, many contexts ---------------------------------------- */
+
+/* The swap returns with ret when the context it resumes stopped at the
+ * same call as its own (vCPUs yielding from vcpu_yield), else with an
+ * indirect jmp: both must leave the resumed stack exactly as its call
+ * left it. A ring of contexts that hop from one shared call, and every
+ * third round from another, takes both exits in every combination: the
+ * order of visits and each context's locals must hold. (Which exit is
+ * faster is the benchmark's business: rt_bench pingpong.) */
+#define HOPS 3
+
+struct hops {
+    struct vcpu__ctx main, c[HOPS];
+    long rounds, step, errors;
+    int done;
+};
+
+static struct hops *hops_s;
+
+__attribute__((noinline)) static void hops_hop(int i)
+{
+    vcpu__ctx_switch(&hops_s->c[i], &hops_s->c[(i + 1) % HOPS]);
+}
+
+static void hops_entry(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    struct hops *s = hops_s;
+    long mine = 0; /* a local: lives on this context's stack */
+    for (long r = 0; r < s->rounds; r++) {
+        s->errors += s->step != r * HOPS + i;
+        s->errors += mine != 7 * r;
+        s->step++;
+        mine += 7;
+        if (r % 3 == (long)i)
+            vcpu__ctx_switch(&s->c[i], &s->c[(i + 1) % HOPS]);
+        else
+            hops_hop(i);
+    }
+    if (++s->done == HOPS)
+        vcpu__ctx_exit(&s->c[i], &s->main);
+    vcpu__ctx_exit(&s->c[i], &s->c[(i + 1) % HOPS]);
+}
+
+static void test_ctx_shared_call_site_ring(void **state)
+{
+    struct fx *f = *state;
+    struct hops s = {.rounds = 30000};
+    hops_s = &s;
+    for (int i = 0; i < HOPS; i++)
+        make_on(f->pool, &s.c[i], hops_entry, (void *)(intptr_t)i);
+    vcpu__ctx_switch(&s.main, &s.c[0]);
+    assert_int_equal(s.errors, 0);
+    assert_int_equal(s.step, HOPS * s.rounds);
+    assert_int_equal(s.done, HOPS);
+    for (int i = 0; i < HOPS; i++)
+        unmake_on(f->pool, &s.c[i]);
+}
+
 /* ---- callee-saved registers and FP values ------------------------------- */
 
 /* Set every callee-saved register to garbage right before a switch: if the
@@ -505,6 +564,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_ctx_ping_pong_passes_values),
+        T(test_ctx_shared_call_site_ring),
         T(test_ctx_callee_saved_and_fp_values_survive),
         T(test_ctx_fp_rounding_mode_is_per_context),
         T(test_ctx_deep_recursion_fits_64k_stack),

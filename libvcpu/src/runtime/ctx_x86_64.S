@@ -38,6 +38,7 @@ vcpu__ctx_swap:
         .cfi_adjust_cfa_offset 8
         stmxcsr (%rsp)
         fnstcw  4(%rsp)
+        movq    56(%rsp), %rax  /* our return address (see the end) */
 
         movq    %rsp, (%rdi)
         movq    (%rsi), %rsp
@@ -65,9 +66,17 @@ vcpu__ctx_swap:
         popq    %rbp
         .cfi_adjust_cfa_offset -8
         .cfi_restore %rbp
-        /* Not ret: the return stack buffer predicts the address pushed by
-         * our own call, never the other context's, so ret mispredicts on
-         * every switch; an indirect jmp is predicted from its history. */
+        /* The return stack buffer predicts the address pushed by our own
+         * call. When the other context stopped at the same call (vCPUs
+         * yielding to each other from vcpu_yield), ret is predicted and
+         * keeps the buffer in step with the stack. Otherwise ret would
+         * mispredict on every switch, and an indirect jmp is predicted
+         * from its history (it leaves our call's entry in the buffer:
+         * the next ret mispredicts once). */
+        cmpq    (%rsp), %rax
+        jne     1f
+        ret
+1:
         popq    %rcx
         .cfi_adjust_cfa_offset -8
         .cfi_register %rip, %rcx
