@@ -702,6 +702,7 @@ static int set_allowed(struct vcpu_core *c, struct vm_ent *vm,
     vm->allowed = calloc(c->nwords, sizeof *vm->allowed);
     if (!vm->allowed)
         return VCPU_ENOMEM;
+    c->any_allowed = true;
     for (unsigned i = 0; i < a->nallowed; i++) {
         if (a->allowed[i] >= c->npcpus)
             return VCPU_EINVAL;
@@ -1021,6 +1022,15 @@ static int yield_pick(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
     ((uint64_t)1 << VCPU_TRACE_STOP | (uint64_t)1 << VCPU_TRACE_RUN |          \
      (uint64_t)1 << VCPU_TRACE_MIGRATE)
 
+/* What of the lane's conditions changes only with the policy (and the
+ * checker and trace, fixed at creation): once per policy start. */
+void vcpu__lane_refresh(struct vcpu_core *c)
+{
+    const struct vcpu_policy_ops *o = c->pol.ops;
+    c->lane = o && o->yield && !o->stopping && !o->running && !c->check &&
+              !(c->trace_mask & LANE_RECS);
+}
+
 /*
  * yield_pick's common case, written out: @e yields on @p at full speed,
  * not parked, nothing waits in @p's local DSQ nor the global one, no
@@ -1034,12 +1044,11 @@ static int yield_pick(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
 static bool yield_lane(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
                        vcpu_id_t *out_v, uint64_t *out_slice_ns)
 {
-    const struct vcpu_policy_ops *o = c->pol.ops;
     struct pcpu_ent *pc = &c->pcpus[p];
-    if (!o->yield || o->stopping || o->running || c->check ||
-        (c->trace_mask & LANE_RECS) || e->susp || pc->local.nr ||
-        c->global.nr || pc->speed != VCPU_SPEED_NOMINAL)
+    if (!c->lane || e->susp || pc->local.nr || c->global.nr ||
+        pc->speed != VCPU_SPEED_NOMINAL)
         return false;
+    const struct vcpu_policy_ops *o = c->pol.ops;
     /* what the policy sees during its shortcut: @e stopped, RUNNABLE */
     vcpu_id_t cur = pc->curr;
     pc->curr = VCPU_NONE;
@@ -1053,7 +1062,7 @@ static bool yield_lane(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
     struct vcpu_ent *u = q && q->kind == VP_DSQ_FIFO && q != &pc->local
                              ? TAILQ_FIRST(&q->fifo)
                              : NULL;
-    if (u && vm_at(c, u->vm)->allowed)
+    if (u && c->any_allowed && vm_at(c, u->vm)->allowed)
         u = NULL; /* the eligible search is yield_pick's */
     if (!u && q && q->kind == VP_DSQ_FIFO && q != &pc->local &&
         !vm_at(c, e->vm)->allowed)
@@ -1109,20 +1118,16 @@ static bool yield_lane(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
  * both outs: the runtime's vcpu_yield. The same contract, through the
  * lane above when it applies.
  */
-int vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
-                          vcpu_id_t *out_v, uint64_t *out_slice_ns)
+/* vcpu__core_yield_pick without the lane, the lock held. */
+__attribute__((noinline)) static int
+yield_pick_slow(struct vcpu_core *c, struct vcpu_ent *e, vcpu_id_t *out_v,
+                uint64_t *out_slice_ns)
 {
     *out_v = VCPU_NONE;
     *out_slice_ns = 0;
-    int rc = enter_ids(c, now, v, VCPU_NONE, true);
-    if (rc)
-        return rc;
-    struct vcpu_ent *e = vcpu_at(c, v);
     if (e->state != VP_VCPU_RUNNING)
         return leave(c, VCPU_ESTATE);
     vcpu_pcpu_t p = e->pcpu;
-    if (yield_lane(c, e, p, out_v, out_slice_ns))
-        return leave(c, 0);
     if (!e->susp && !c->pcpus[p].local.nr)
         return leave(c, yield_pick(c, e, p, out_v, out_slice_ns));
     c->answering = p;
@@ -1130,6 +1135,27 @@ int vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
     c->answering = VCPU_NONE;
     between(c);
     return leave(c, pick_locked(c, p, out_v, out_slice_ns));
+}
+
+int vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
+                          vcpu_id_t *out_v, uint64_t *out_slice_ns)
+{
+    int rc = enter_ids(c, now, v, VCPU_NONE, true);
+    if (rc) {
+        *out_v = VCPU_NONE;
+        *out_slice_ns = 0;
+        return rc;
+    }
+    struct vcpu_ent *e = vcpu_at(c, v);
+    if (e->state == VP_VCPU_RUNNING &&
+        yield_lane(c, e, e->pcpu, out_v, out_slice_ns)) {
+        /* leave(): the lane runs without the checker, and a policy that
+         * aborts in its shortcut makes it fail */
+        if (c->flags & VCPU_CORE_THREADSAFE)
+            vcpu__unlock(&c->lock);
+        return 0;
+    }
+    return yield_pick_slow(c, e, out_v, out_slice_ns);
 }
 
 int vcpu__core_stop_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,

@@ -141,6 +141,11 @@ struct vcpu_core {
     vcpu_time_t now, start_ns;
     unsigned flags;
     bool check, broken, aborted, in_callback;
+    /* the yield lane (core.c) may run: the policy has ops.yield and no
+     * stopping or running callback, no checker, no record of a switch is
+     * wanted; set by vcpu__lane_refresh when the policy starts */
+    bool lane;
+    bool any_allowed; /* some VM has an allowed mask (never cleared) */
     int abort_code;
 
     struct vcpu_core_env env;
@@ -221,6 +226,7 @@ static inline void vcpu__emit_ent(struct vcpu_core *c, unsigned event,
 void vcpu__logf(struct vcpu_core *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void vcpu__enqueue(struct vcpu_core *c, vcpu_id_t v, unsigned flags);
+void vcpu__lane_refresh(struct vcpu_core *c);
 /* Keep @p's bit in the idle mask (online, no vCPU, not kicked) true. */
 static inline void vcpu__idle_update(struct vcpu_core *c, vcpu_pcpu_t p)
 {

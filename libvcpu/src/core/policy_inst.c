@@ -267,6 +267,7 @@ static int start(struct vcpu_core *c)
     if (rc)
         return rc > 0 ? VCPU_EPOLICY : rc;
     c->pol.inited = true;
+    vcpu__lane_refresh(c);
     c->in_callback = true;
     for (unsigned vm = 0; vm < c->nvms; vm++)
         if (vm_at(c, vm)->live && o->vm_add)
@@ -295,6 +296,7 @@ void vcpu__policy_detach(struct vcpu_core *c)
 {
     /* Shared DSQs belong to the policy: what is queued there (or in the
      * global DSQ) waits in a list to be enqueued under the next policy. */
+    c->lane = false; /* until the next policy starts */
     if (c->pol.inited && c->pol.ops->fini) {
         c->in_callback = true;
         c->pol.ops->fini(CTX(c));

@@ -3,8 +3,9 @@
  * sleep, exit and preemption points, and the sleepers' timer thread.
  *
  * A vCPU can resume on another worker thread than the one it left, so the
- * current worker is re-read through a function call after every switch
- * (see "Thread-local storage" in ctx.h). */
+ * current worker is read afresh after every switch: from the vCPU itself
+ * (resumed_on), or through a function call that reads the TLS (see
+ * "Thread-local storage" in ctx.h). */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -17,6 +18,13 @@ __attribute__((noinline)) static struct rt_worker *this_worker(void)
     struct rt_worker *w = vcpu__tls_worker;
     __asm__ volatile("" : : : "memory");
     return w;
+}
+
+/* The worker @v runs on, once switched to: whoever switched to it stored
+ * its worker in it first (begin_run, worker.c), on this thread. */
+static inline struct rt_worker *resumed_on(struct rt_vcpu *v)
+{
+    return atomic_load_explicit(&v->worker, memory_order_relaxed);
 }
 
 VCPU__GUEST_TEXT
@@ -42,7 +50,7 @@ void vcpu__switch_out(struct rt_vcpu *v, int action)
     v->action = action;
     w->prev = v;
     vcpu__ctx_switch(&v->ctx, &w->sched);
-    w = this_worker();
+    w = resumed_on(v);
     vcpu__worker_finish(w);
     atomic_store_explicit(&w->in_vcpu, true, memory_order_relaxed);
 }
@@ -123,7 +131,7 @@ void vcpu_yield(void)
     if (to) {
         w->prev = v;
         vcpu__ctx_switch(&v->ctx, to);
-        w = this_worker();
+        w = resumed_on(v);
         vcpu__worker_finish(w);
     }
     atomic_store_explicit(&w->in_vcpu, true, memory_order_relaxed);

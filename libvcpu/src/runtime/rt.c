@@ -128,12 +128,6 @@ uint64_t vcpu__rt_alive(struct vcpu_rt *rt)
     return atomic_load(&rt->made) - gone;
 }
 
-struct rt_vcpu *vcpu__rt_vcpu(struct vcpu_rt *rt, vcpu_id_t v)
-{
-    struct rt_vcpu **chunk = rt->chunks[v / RT_CHUNK];
-    return chunk ? chunk[v % RT_CHUNK] : NULL;
-}
-
 /* ---- environment callbacks ---------------------------------------------- */
 
 static void env_kick(void *arg, vcpu_pcpu_t p)

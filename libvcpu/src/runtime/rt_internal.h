@@ -248,7 +248,11 @@ static inline uint64_t vcpu__worker_now(struct rt_worker *w)
     return ns;
 }
 
-struct rt_vcpu *vcpu__rt_vcpu(struct vcpu_rt *rt, vcpu_id_t v);
+/* The object of vCPU @v, one the core picked to run (so it exists). */
+static inline struct rt_vcpu *vcpu__rt_vcpu(struct vcpu_rt *rt, vcpu_id_t v)
+{
+    return rt->chunks[v / RT_CHUNK][v % RT_CHUNK];
+}
 void vcpu__rt_wake(struct rt_vcpu *v);
 void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
                         bool last);

@@ -347,16 +347,24 @@ static void end_run(struct rt_worker *w, uint64_t now)
 
 /* @v's run ended at @now and the core picked @nx: the context to switch
  * to (the worker's when nothing was picked; it then returns stopped). */
-static struct vcpu__ctx *hand_over(struct rt_worker *w, struct rt_vcpu *v,
+__attribute__((always_inline)) static inline struct vcpu__ctx *
+hand_over(struct rt_worker *w, struct rt_vcpu *v,
                                    const struct next *nx, uint64_t now)
 {
-    end_run(w, now);
     if (nx->v == VCPU_NONE) {
+        end_run(w, now);
         v->action = ACT_STOPPED;
         w->stopped_at = now;
         return &w->sched;
     }
+    /* end_run then begin_run, without the moment in between when nothing
+     * runs here (curr NULL, the placement map VCPU_NONE) */
     struct rt_vcpu *u = vcpu__rt_vcpu(w->rt, nx->v);
+    atomic_store_explicit(
+        &w->busy_wall_ns,
+        atomic_load_explicit(&w->busy_wall_ns, memory_order_relaxed) +
+            (now - w->run_start),
+        memory_order_relaxed);
     begin_run(w, u, nx->slice, now);
     return &u->ctx;
 }
