@@ -182,9 +182,15 @@ static void stop_one(struct side *a, struct side *b, vcpu_pcpu_t p,
     uint64_t sa, sb;
     ra = vcpu_core_pick(a->core, now, p, &va, &sa);
     vcpu_vm_t vm = vcpu_core_vcpu_vm(b->core, v);
-    int rb = quiet && why == VCPU_STOP_YIELD
-                 ? vcpu__core_yield_pick(b->core, now, v, &vb, &sb)
-                 : vcpu__core_stop_pick(b->core, now, v, why, &vb, &sb);
+    int rb;
+    if (quiet && why == VCPU_STOP_YIELD) {
+        struct vcpu__pick r = vcpu__core_yield_pick(b->core, now, v);
+        rb = r.rc;
+        vb = r.v;
+        sb = r.slice_ns;
+    } else {
+        rb = vcpu__core_stop_pick(b->core, now, v, why, &vb, &sb);
+    }
     /* 1: the VM's last vCPU exited */
     bool last = why == VCPU_STOP_EXIT && vm_live(a->core, vm) == 0;
     assert_int_equal(rb, last ? 1 : ra);

@@ -267,7 +267,7 @@ enter_with(struct vcpu_core *c, vcpu_time_t now, bool inline_lock)
         else
             vcpu__lock_call(&c->lock); /* spins a little: calls are short */
     }
-    if (c->broken) {
+    if (__builtin_expect(c->broken, 0)) {
         if (c->flags & VCPU_CORE_THREADSAFE)
             vcpu__unlock_call(&c->lock);
         return VCPU_EINVARIANT;
@@ -313,10 +313,11 @@ enter_ids(struct vcpu_core *c, vcpu_time_t now, vcpu_id_t v, vcpu_vm_t vm,
     int rc = enter_with(c, 0, inline_lock);
     if (rc)
         return rc;
-    if ((v != VCPU_NONE && v >= c->nvcpus) ||
-        (vm != VCPU_NONE && vm >= c->nvms))
+    if (__builtin_expect((v != VCPU_NONE && v >= c->nvcpus) ||
+                             (vm != VCPU_NONE && vm >= c->nvms),
+                         0))
         return leave(c, VCPU_ESRCH);
-    if (now > c->now)
+    if (__builtin_expect(now > c->now, 1)) /* time moves on, mostly */
         c->now = now;
     return 0;
 }
@@ -1045,8 +1046,9 @@ static bool yield_lane(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
                        vcpu_id_t *out_v, uint64_t *out_slice_ns)
 {
     struct pcpu_ent *pc = &c->pcpus[p];
-    if (!c->lane || e->susp || pc->local.nr || c->global.nr ||
-        pc->speed != VCPU_SPEED_NOMINAL)
+    if (__builtin_expect(!c->lane || e->susp || pc->local.nr ||
+                             c->global.nr || pc->speed != VCPU_SPEED_NOMINAL,
+                         0))
         return false;
     const struct vcpu_policy_ops *o = c->pol.ops;
     /* what the policy sees during its shortcut: @e stopped, RUNNABLE */
@@ -1062,12 +1064,12 @@ static bool yield_lane(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
     struct vcpu_ent *u = q && q->kind == VP_DSQ_FIFO && q != &pc->local
                              ? TAILQ_FIRST(&q->fifo)
                              : NULL;
-    if (u && c->any_allowed && vm_at(c, u->vm)->allowed)
+    if (u && __builtin_expect(c->any_allowed, 0) && vm_at(c, u->vm)->allowed)
         u = NULL; /* the eligible search is yield_pick's */
     if (!u && q && q->kind == VP_DSQ_FIFO && q != &pc->local &&
         !vm_at(c, e->vm)->allowed)
         u = e; /* an empty FIFO: @e goes in and comes straight out */
-    if (!u) {
+    if (__builtin_expect(!u, 0)) {
         pc->curr = cur;
         e->state = VP_VCPU_RUNNING;
         return false;
@@ -1101,10 +1103,11 @@ static bool yield_lane(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
     u->st.nr_runs++;
     pc->st.nr_runs++;
     pc->curr = u->id;
-    uint64_t s = u->slice_ns ? u->slice_ns : c->slice_ns;
+    uint64_t s = __builtin_expect(u->slice_ns != 0, 1) ? u->slice_ns
+                                                         : c->slice_ns;
     pc->slice_end = now + s;
     c->nr_events += 2; /* STOP, RUN */
-    if (from != VCPU_NONE && from != p) {
+    if (__builtin_expect(from != VCPU_NONE && from != p, 0)) {
         u->st.nr_migrations++;
         c->nr_events++; /* MIGRATE */
     }
@@ -1113,49 +1116,55 @@ static bool yield_lane(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
     return true;
 }
 
+/* vcpu__core_yield_pick without the lane, the lock held. */
+__attribute__((noinline)) static struct vcpu__pick
+yield_pick_slow(struct vcpu_core *c, struct vcpu_ent *e)
+{
+    struct vcpu__pick r = {0, VCPU_NONE, 0};
+    vcpu_pcpu_t p = e->pcpu;
+    if (e->state != VP_VCPU_RUNNING)
+        r.rc = leave(c, VCPU_ESTATE);
+    else if (!e->susp && !c->pcpus[p].local.nr)
+        r.rc = leave(c, yield_pick(c, e, p, &r.v, &r.slice_ns));
+    else {
+        c->answering = p;
+        stop_curr(c, p, VCPU_STOP_YIELD);
+        c->answering = VCPU_NONE;
+        between(c);
+        r.rc = leave(c, pick_locked(c, p, &r.v, &r.slice_ns));
+    }
+    return r;
+}
+
 /**
  * vcpu__core_yield_pick - vcpu__core_stop_pick(@v, VCPU_STOP_YIELD) with
  * both outs: the runtime's vcpu_yield. The same contract, through the
  * lane above when it applies.
  */
-/* vcpu__core_yield_pick without the lane, the lock held. */
-__attribute__((noinline)) static int
-yield_pick_slow(struct vcpu_core *c, struct vcpu_ent *e, vcpu_id_t *out_v,
-                uint64_t *out_slice_ns)
+struct vcpu__pick vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now,
+                                        vcpu_id_t v)
 {
-    *out_v = VCPU_NONE;
-    *out_slice_ns = 0;
-    if (e->state != VP_VCPU_RUNNING)
-        return leave(c, VCPU_ESTATE);
-    vcpu_pcpu_t p = e->pcpu;
-    if (!e->susp && !c->pcpus[p].local.nr)
-        return leave(c, yield_pick(c, e, p, out_v, out_slice_ns));
-    c->answering = p;
-    stop_curr(c, p, VCPU_STOP_YIELD);
-    c->answering = VCPU_NONE;
-    between(c);
-    return leave(c, pick_locked(c, p, out_v, out_slice_ns));
-}
-
-int vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
-                          vcpu_id_t *out_v, uint64_t *out_slice_ns)
-{
-    int rc = enter_ids(c, now, v, VCPU_NONE, true);
-    if (rc) {
-        *out_v = VCPU_NONE;
-        *out_slice_ns = 0;
-        return rc;
-    }
+    struct vcpu__pick r = {0, VCPU_NONE, 0};
+    /* enter_ids, for a call that always names a vCPU (VCPU_NONE is out
+     * of range too), laid out for the lane */
+    r.rc = enter_with(c, 0, true);
+    if (!r.rc && __builtin_expect(v >= c->nvcpus, 0))
+        r.rc = leave(c, VCPU_ESRCH);
+    if (__builtin_expect(r.rc, 0))
+        return r;
+    if (__builtin_expect(now > c->now, 1))
+        c->now = now;
     struct vcpu_ent *e = vcpu_at(c, v);
-    if (e->state == VP_VCPU_RUNNING &&
-        yield_lane(c, e, e->pcpu, out_v, out_slice_ns)) {
+    if (__builtin_expect(e->state == VP_VCPU_RUNNING &&
+                             yield_lane(c, e, e->pcpu, &r.v, &r.slice_ns),
+                         1)) {
         /* leave(): the lane runs without the checker, and a policy that
          * aborts in its shortcut makes it fail */
-        if (c->flags & VCPU_CORE_THREADSAFE)
+        if (__builtin_expect(c->flags & VCPU_CORE_THREADSAFE, 1))
             vcpu__unlock(&c->lock);
-        return 0;
+        return r;
     }
-    return yield_pick_slow(c, e, out_v, out_slice_ns);
+    return yield_pick_slow(c, e);
 }
 
 int vcpu__core_stop_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,

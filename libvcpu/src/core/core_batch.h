@@ -30,10 +30,19 @@
 int vcpu__core_stop_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
                          unsigned why, vcpu_id_t *out_v,
                          uint64_t *out_slice_ns);
-/* vcpu__core_stop_pick(@v, VCPU_STOP_YIELD, @out_v, @out_slice_ns), both
- * outs required: the runtime's yield, with a lane for the common case. */
-int vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now, vcpu_id_t v,
-                          vcpu_id_t *out_v, uint64_t *out_slice_ns);
+/* What vcpu__core_yield_pick returns (two registers on x86-64 and
+ * aarch64): its return code, and what it picked as the outs of
+ * vcpu__core_stop_pick. */
+struct vcpu__pick {
+    int rc;
+    vcpu_id_t v;
+    uint64_t slice_ns;
+};
+
+/* vcpu__core_stop_pick(@v, VCPU_STOP_YIELD) with both outs: the runtime's
+ * yield, with a lane for the common case. */
+struct vcpu__pick vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now,
+                                        vcpu_id_t v);
 
 /**
  * vcpu__core_vcpu_add_n - @n times vcpu_core_vcpu_add(@vm): the new ids,

@@ -121,14 +121,16 @@ vcpu_pcpu_t vcpu_self_pcpu(void)
 VCPU__GUEST_TEXT
 void vcpu_yield(void)
 {
-    struct rt_worker *w = this_worker();
-    if (!w || !atomic_load_explicit(&w->in_vcpu, memory_order_relaxed))
+    /* the TLS read inline: nothing below reads it after the switch */
+    struct rt_worker *w = vcpu__tls_worker;
+    if (__builtin_expect(
+            !w || !atomic_load_explicit(&w->in_vcpu, memory_order_relaxed), 0))
         return;
     struct rt_vcpu *v = w->curr;
     atomic_store_explicit(&w->in_vcpu, false, memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
     struct vcpu__ctx *to = vcpu__worker_yield(w, v);
-    if (to) {
+    if (__builtin_expect(to != NULL, 1)) {
         w->prev = v;
         vcpu__ctx_switch(&v->ctx, to);
         w = resumed_on(v);

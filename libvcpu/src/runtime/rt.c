@@ -89,11 +89,19 @@ static uint64_t tsc_calibrate(const struct vcpu_rt *rt)
     return t1 > t0 ? mult_of(n1 - n0, t1 - t0) : 0;
 }
 
+/* The ticks of RT_CLK_RESYNC_NS at @k's factor: a read that many ticks
+ * past the anchor resyncs (so d * mult stays below 2^64). */
+static void clock_span(struct rt_wclock *k)
+{
+    k->span = k->mult ? ((uint64_t)RT_CLK_RESYNC_NS << 32) / k->mult : 0;
+}
+
 void vcpu__worker_clock_init(struct rt_worker *w)
 {
     struct rt_wclock *k = &w->clk;
     k->tsc = w->rt->tsc_mult != 0;
     k->mult = w->rt->tsc_mult;
+    clock_span(k);
     clock_pair(w->rt, &k->ns_first, &k->tsc_first);
     k->ns_at = k->last = k->ns_first;
     k->tsc_at = k->tsc_first;
@@ -106,8 +114,10 @@ uint64_t vcpu__worker_clock_resync(struct rt_worker *w, uint64_t tsc)
     uint64_t ns = vcpu__rt_now(w->rt);
     if (tsc > k->tsc_first && ns - k->ns_first >= 100000000) {
         uint64_t m = mult_of(ns - k->ns_first, tsc - k->tsc_first);
-        if (m)
+        if (m) {
             k->mult = m;
+            clock_span(k);
+        }
     }
     k->tsc_at = tsc;
     k->ns_at = ns;
@@ -253,6 +263,7 @@ static int init_workers(struct vcpu_rt *rt)
         atomic_init(&w->speed, VCPU_SPEED_NOMINAL);
         w->online = true;
         atomic_init(&rt->running[p], VCPU_NONE);
+        w->running = &rt->running[p];
         if ((rt->attr.flags & VCPU_RT_TRACE) && vcpu__ring_init(&w->ring, ring))
             return VCPU_ENOMEM;
     }
@@ -627,8 +638,14 @@ static void vcpu_init(struct rt_vcpu *v, vcpu_id_t id, vcpu_vm_t vm,
     v->wnext = NULL;
     v->queued = false;
     v->fnext = NULL;
-    vcpu__ctx_make(&v->ctx, v->stack, vcpu__stack_pool_stack_size(rt->stacks),
-                   vcpu__guest_entry, v);
+    /* Stack colouring: each vCPU's stack top moves down by (id x 17 cache
+     * lines) mod 4 KiB, so that vCPUs switching at the same call depth do
+     * not save and restore their registers at addresses equal modulo
+     * 4 KiB (a load would wait on an unrelated store: "4K aliasing").
+     * Stacks under 16 KiB stay whole. */
+    size_t size = vcpu__stack_pool_stack_size(rt->stacks);
+    size_t colour = size >= 16384 ? (size_t)id * 1088u % 4096u : 0;
+    vcpu__ctx_make(&v->ctx, v->stack, size - colour, vcpu__guest_entry, v);
     rt->chunks[id / RT_CHUNK][id % RT_CHUNK] = v;
 }
 

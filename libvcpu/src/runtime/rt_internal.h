@@ -101,6 +101,7 @@ struct rt_ring {
 struct rt_wclock {
     bool tsc;
     uint64_t mult;                /* ns per tick, 32.32 fixed point */
+    uint64_t span;                /* ticks in RT_CLK_RESYNC_NS at mult */
     uint64_t tsc_at, ns_at;       /* the last anchor */
     uint64_t tsc_first, ns_first; /* the first: refines mult */
     uint64_t last;                /* last value returned: never goes back */
@@ -117,6 +118,7 @@ struct rt_worker {
     bool started;
     struct vcpu__ctx sched; /* the worker's own context */
     struct rt_vcpu *curr;
+    _Atomic vcpu_id_t *running; /* its slot of rt->running (placement map) */
     struct rt_vcpu *prev;       /* the vCPU this thread switched away from */
     uint64_t run_start;         /* when curr started (busy_wall_ns) */
     uint64_t stopped_at;        /* ACT_STOPPED: the time of the stop */
@@ -234,14 +236,14 @@ static inline uint64_t vcpu__tsc(void)
 static inline uint64_t vcpu__worker_now(struct rt_worker *w)
 {
     struct rt_wclock *k = &w->clk;
-    if (!k->tsc)
+    if (__builtin_expect(!k->tsc, 0))
         return vcpu__rt_now(w->rt);
     uint64_t tsc = vcpu__tsc();
     uint64_t d = tsc - k->tsc_at; /* huge if the TSC went back: resync */
-    uint64_t ns = (uint64_t)(((unsigned __int128)d * k->mult) >> 32);
-    if (__builtin_expect(ns >= RT_CLK_RESYNC_NS || d >> 40, 0))
+    if (__builtin_expect(d >= k->span, 0))
         return vcpu__worker_clock_resync(w, tsc);
-    ns += k->ns_at;
+    /* d * mult <= RT_CLK_RESYNC_NS << 32: no overflow */
+    uint64_t ns = (d * k->mult >> 32) + k->ns_at;
     if (ns < k->last)
         ns = k->last;
     k->last = ns;

@@ -327,7 +327,7 @@ static void begin_run(struct rt_worker *w, struct rt_vcpu *v, uint64_t slice,
     w->curr = v;
     w->run_start = now;
     atomic_store_explicit(&v->worker, w, memory_order_release);
-    atomic_store_explicit(&w->rt->running[w->p], v->id, memory_order_release);
+    atomic_store_explicit(w->running, v->id, memory_order_release);
     wait_saved(v);
 }
 
@@ -335,8 +335,7 @@ static void begin_run(struct rt_worker *w, struct rt_vcpu *v, uint64_t slice,
 static void end_run(struct rt_worker *w, uint64_t now)
 {
     w->curr = NULL;
-    atomic_store_explicit(&w->rt->running[w->p], VCPU_NONE,
-                          memory_order_release);
+    atomic_store_explicit(w->running, VCPU_NONE, memory_order_release);
     /* only this thread writes it: no read-modify-write needed */
     atomic_store_explicit(
         &w->busy_wall_ns,
@@ -378,14 +377,14 @@ hand_over(struct rt_worker *w, struct rt_vcpu *v,
  */
 struct vcpu__ctx *vcpu__worker_yield(struct rt_worker *w, struct rt_vcpu *v)
 {
-    if (!pick_now(w)) {
+    if (__builtin_expect(!pick_now(w), 0)) {
         v->action = ACT_YIELD;
         return &w->sched;
     }
     uint64_t now = vcpu__worker_now(w);
-    struct next nx = {VCPU_NONE, 0};
-    vcpu__core_yield_pick(w->rt->core, now, v->id, &nx.v, &nx.slice);
-    if (nx.v == v->id) { /* picked again: its run goes on */
+    struct vcpu__pick pk = vcpu__core_yield_pick(w->rt->core, now, v->id);
+    struct next nx = {pk.v, pk.slice_ns};
+    if (__builtin_expect(nx.v == v->id, 0)) { /* picked again: runs on */
         atomic_store_explicit(&w->slice_end, now + nx.slice,
                               memory_order_relaxed);
         return NULL;
