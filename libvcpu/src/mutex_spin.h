@@ -87,9 +87,10 @@ void vcpu__unlock_call(struct vcpu__lock *l);
  * laid out as the straight path. */
 static inline void vcpu__lock(struct vcpu__lock *l)
 {
-    if (__builtin_expect(atomic_load_explicit(&l->owner, memory_order_relaxed) ==
-                             &vcpu__lock_token,
-                         1)) {
+    if (__builtin_expect(
+            atomic_load_explicit(&l->owner, memory_order_relaxed) ==
+                &vcpu__lock_token,
+            1)) {
         atomic_store_explicit(&l->inside, 1, memory_order_relaxed);
         atomic_signal_fence(memory_order_seq_cst); /* the barrier is theirs */
         if (__builtin_expect(

@@ -1046,8 +1046,8 @@ static bool yield_lane(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
                        vcpu_id_t *out_v, uint64_t *out_slice_ns)
 {
     struct pcpu_ent *pc = &c->pcpus[p];
-    if (__builtin_expect(!c->lane || e->susp || pc->local.nr ||
-                             c->global.nr || pc->speed != VCPU_SPEED_NOMINAL,
+    if (__builtin_expect(!c->lane || e->susp || pc->local.nr || c->global.nr ||
+                             pc->speed != VCPU_SPEED_NOMINAL,
                          0))
         return false;
     const struct vcpu_policy_ops *o = c->pol.ops;
@@ -1103,8 +1103,8 @@ static bool yield_lane(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
     u->st.nr_runs++;
     pc->st.nr_runs++;
     pc->curr = u->id;
-    uint64_t s = __builtin_expect(u->slice_ns != 0, 1) ? u->slice_ns
-                                                         : c->slice_ns;
+    uint64_t s =
+        __builtin_expect(u->slice_ns != 0, 1) ? u->slice_ns : c->slice_ns;
     pc->slice_end = now + s;
     c->nr_events += 2; /* STOP, RUN */
     if (__builtin_expect(from != VCPU_NONE && from != p, 0)) {

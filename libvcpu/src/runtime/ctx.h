@@ -28,9 +28,11 @@
  *
  * The signal mask is not part of an assembly context (no system call per
  * switch); only the ucontext fallback switches it. The x86-64 switch ends
- * in an indirect jmp, not ret (see ctx_x86_64.S), so it is not compatible
- * with CET shadow stacks; the objects carry no CET property note, so the
- * linker marks programs that contain them as not CET-enabled.
+ * in ret when the resumed context stopped at the same call as the running
+ * one, else in an indirect jmp (see ctx_x86_64.S); either way it returns
+ * to another stack's address, so it is not compatible with CET shadow
+ * stacks. The objects carry no CET property note, so the linker marks
+ * programs that contain them as not CET-enabled.
  *
  * Thread-local storage is not switched: a context resumed on another thread
  * sees that thread's TLS. Code running in a context that can migrate must

@@ -347,8 +347,8 @@ static void end_run(struct rt_worker *w, uint64_t now)
 /* @v's run ended at @now and the core picked @nx: the context to switch
  * to (the worker's when nothing was picked; it then returns stopped). */
 __attribute__((always_inline)) static inline struct vcpu__ctx *
-hand_over(struct rt_worker *w, struct rt_vcpu *v,
-                                   const struct next *nx, uint64_t now)
+hand_over(struct rt_worker *w, struct rt_vcpu *v, const struct next *nx,
+          uint64_t now)
 {
     if (nx->v == VCPU_NONE) {
         end_run(w, now);
