@@ -638,14 +638,8 @@ static void vcpu_init(struct rt_vcpu *v, vcpu_id_t id, vcpu_vm_t vm,
     v->wnext = NULL;
     v->queued = false;
     v->fnext = NULL;
-    /* Stack colouring: each vCPU's stack top moves down by (id x 17 cache
-     * lines) mod 4 KiB, so that vCPUs switching at the same call depth do
-     * not save and restore their registers at addresses equal modulo
-     * 4 KiB (a load would wait on an unrelated store: "4K aliasing").
-     * Stacks under 16 KiB stay whole. */
-    size_t size = vcpu__stack_pool_stack_size(rt->stacks);
-    size_t colour = size >= 16384 ? (size_t)id * 1088u % 4096u : 0;
-    vcpu__ctx_make(&v->ctx, v->stack, size - colour, vcpu__guest_entry, v);
+    vcpu__ctx_make(&v->ctx, v->stack, vcpu__stack_pool_stack_size(rt->stacks),
+                   vcpu__guest_entry, v);
     rt->chunks[id / RT_CHUNK][id % RT_CHUNK] = v;
 }
 
