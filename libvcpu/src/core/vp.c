@@ -228,11 +228,12 @@ static vcpu_pcpu_t idle_in(const struct vcpu_core *c, const uint64_t *allowed,
     return VCPU_NONE;
 }
 
-vcpu_pcpu_t vp_idle_find(const vp_ctx_t *ctx, vcpu_id_t v, vcpu_pcpu_t near)
+/* vp_idle_find's search, once some pCPU is idle: out of line, so that
+ * the test before it (all a busy machine's yields need) inlines where the
+ * library is link-time optimised. */
+__attribute__((noinline)) static vcpu_pcpu_t
+idle_find(const struct vcpu_core *c, vcpu_id_t v, vcpu_pcpu_t near)
 {
-    const struct vcpu_core *c = CC(ctx);
-    if (!c->nr_idle)
-        return VCPU_NONE;
     const uint64_t *allowed = vm_at(c, vcpu_at(c, v)->vm)->allowed;
     if (near >= c->npcpus)
         return idle_in(c, allowed, 0, c->npcpus);
@@ -249,6 +250,12 @@ vcpu_pcpu_t vp_idle_find(const vp_ctx_t *ctx, vcpu_id_t v, vcpu_pcpu_t near)
             return p;
     }
     return VCPU_NONE;
+}
+
+vcpu_pcpu_t vp_idle_find(const vp_ctx_t *ctx, vcpu_id_t v, vcpu_pcpu_t near)
+{
+    const struct vcpu_core *c = CC(ctx);
+    return c->nr_idle ? idle_find(c, v, near) : VCPU_NONE;
 }
 
 vcpu_pcpu_t vp_kick_idle(vp_ctx_t *ctx, vcpu_id_t v, vcpu_pcpu_t near)
