@@ -17,6 +17,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* The library's thread-local variables: initial-exec, so that libvcpu.so
+ * reaches them as an executable does (an offset from the thread pointer)
+ * and not through __tls_get_addr, a call at every yield. They take a few
+ * bytes of the static TLS block: loading libvcpu.so with dlopen() needs
+ * glibc's spare static TLS (hundreds of bytes by default). */
+#define VCPU__TLS __thread __attribute__((tls_model("initial-exec")))
+
 #define VCPU__SPIN_TRIES 100 /* x (pause + trylock): ~3-5 us on x86 */
 
 static inline void vcpu__cpu_relax(void)
@@ -72,7 +79,7 @@ struct vcpu__lock {
     uint32_t need;               /* calls in a row that earn the bias */
 };
 
-extern __thread char vcpu__lock_token; /* its address names the thread */
+extern VCPU__TLS char vcpu__lock_token; /* its address names the thread */
 
 void vcpu__lock_init(struct vcpu__lock *l);
 void vcpu__lock_slow(struct vcpu__lock *l);

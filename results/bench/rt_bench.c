@@ -9,6 +9,11 @@
  *             to run, p50/p99, worker spinning or asleep, vs the same
  *             hand-off between two plain threads
  *
+ * Built twice: rt_bench links libvcpu.a (with VCPU_LTO, optimised as in
+ * libvcpu.so), and adds libvcpu's raw switch to pingpong (internal calls);
+ * rt_bench_so (RT_BENCH_SHARED) links libvcpu.so and uses the public API
+ * only: the library as a program that links it sees it.
+ *
  * usage: rt_bench {pingpong|create|cpubound|wakeup|all} [options] [--csv F]
  * Every figure is the median over --reps repetitions; a ratio is the median
  * of the per-repetition ratios (each repetition runs both sides back to
@@ -32,8 +37,19 @@
 #include <vcpu/rt.h>
 #include <vcpu/vcpu.h>
 
+#ifdef RT_BENCH_SHARED
+#define LINKED "libvcpu.so"
+/* the sanitizers cannot follow fcontext's stack switches */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define VCPU__CTX_ANNOTATE 1
+#else
+#define VCPU__CTX_ANNOTATE 0
+#endif
+#else
+#define LINKED "libvcpu.a"
 #include "runtime/ctx.h"
 #include "runtime/stack.h"
+#endif
 
 #define MAX_REPS 99
 
@@ -206,6 +222,7 @@ static double fc_switch_ns(void *stack, size_t size, unsigned long rounds)
     return (double)(mono_ns() - t0) / (2.0 * (double)rounds);
 }
 
+#ifndef RT_BENCH_SHARED
 static struct vcpu__ctx lv_main, lv_ctx;
 static int lv_stop;
 
@@ -233,6 +250,7 @@ static double lv_switch_ns(void *stack, size_t size, unsigned long rounds)
     vcpu__ctx_fini(&lv_ctx);
     return ns;
 }
+#endif
 
 struct pp_state {
     unsigned long n, warm;
@@ -259,16 +277,25 @@ static void bench_pingpong(const struct opts *o)
     char cpus[16];
     snprintf(cpus, sizeof cpus, "%d", o->cpu);
     vcpu_rt_t *rt = rt_make("pack:1 core:1 pu:1", cpus, 0, o);
+#ifdef RT_BENCH_SHARED
+    size_t size = 64 * 1024;
+    void *stk[1] = {aligned_alloc(4096, size)};
+    if (!stk[0])
+        die_rc("stack", VCPU_ENOMEM);
+#else
     vcpu__stack_pool_t *pool;
     void *stk[2];
     die_rc("stack pool", vcpu__stack_pool_create(0, 0, -1, &pool));
     die_rc("stack", vcpu__stack_get(pool, &stk[0]));
     die_rc("stack", vcpu__stack_get(pool, &stk[1]));
     size_t size = vcpu__stack_pool_stack_size(pool);
+#endif
     double y[MAX_REPS], fc[MAX_REPS], lv[MAX_REPS];
     for (unsigned r = 0; r < o->reps; r++) {
         fc[r] = VCPU__CTX_ANNOTATE ? 0 : fc_switch_ns(stk[0], size, o->n);
+#ifndef RT_BENCH_SHARED
         lv[r] = lv_switch_ns(stk[1], size, o->n);
+#endif
         static struct pp_state s;
         memset(&s, 0, sizeof s);
         s.n = o->n;
@@ -286,6 +313,7 @@ static void bench_pingpong(const struct opts *o)
     a.met = -1;
     summarise(&a, fc, NULL, o->reps);
     emit(o, &a);
+#ifndef RT_BENCH_SHARED
     struct row b = {.bench = "pingpong",
                     .what = "libvcpu raw switch",
                     .unit = "ns",
@@ -294,6 +322,9 @@ static void bench_pingpong(const struct opts *o)
     b.met = -1;
     summarise(&b, lv, fc, o->reps);
     emit(o, &b);
+#else
+    (void)lv;
+#endif
     struct row c = {.bench = "pingpong",
                     .what = "yield via core+rr on 1 worker",
                     .unit = "ns",
@@ -302,9 +333,13 @@ static void bench_pingpong(const struct opts *o)
     summarise(&c, y, fc, o->reps);
     c.met = c.ratio > 0 ? c.ratio <= 4.0 : -1;
     emit(o, &c);
+#ifdef RT_BENCH_SHARED
+    free(stk[0]);
+#else
     vcpu__stack_put(pool, stk[0]);
     vcpu__stack_put(pool, stk[1]);
     vcpu__stack_pool_destroy(pool);
+#endif
     vcpu_rt_destroy(rt);
 }
 
@@ -893,7 +928,9 @@ int main(int argc, char **argv)
     printf("#");
     for (int i = 0; i < argc; i++)
         printf(" %s", argv[i]);
-    printf("\n# %u reps; medians; ratio = median of per-rep ratios%s\n", o.reps,
+    printf("\n# linked with %s; %u reps; medians; ratio = median of per-rep "
+           "ratios%s\n",
+           LINKED, o.reps,
            VCPU__CTX_ANNOTATE ? "; sanitizer build: no fcontext baseline" : "");
     printf("%-9s %-34s %10s %10s %10s %-3s %-22s %10s %7s  %-10s %s\n", "bench",
            "what", "median", "min", "max", "", "baseline", "base_med", "ratio",

@@ -9,7 +9,7 @@
 
 #include "mutex_spin.h"
 
-__thread char vcpu__lock_token;
+VCPU__TLS char vcpu__lock_token;
 
 static pthread_once_t bias_once = PTHREAD_ONCE_INIT;
 static bool bias_ok; /* membarrier's private expedited command works */

@@ -38,6 +38,7 @@
 #include <vcpu/rt.h>
 
 #include "ctx.h"
+#include "mutex_spin.h" /* VCPU__TLS */
 #include "stack.h"
 
 /* Code a vCPU runs inside the runtime (guest.c, sync.c). The timer handler
@@ -287,7 +288,7 @@ struct rt_vcpu *vcpu__self(void);
 void vcpu__switch_out(struct rt_vcpu *v, int action);
 void vcpu__block_self(struct rt_vcpu *v);
 void vcpu__guest_entry(void *arg);
-extern __thread struct rt_worker *vcpu__tls_worker;
+extern VCPU__TLS struct rt_worker *vcpu__tls_worker;
 
 /* sleepers (guest.c) */
 void *vcpu__timer_main(void *arg);

@@ -20,7 +20,7 @@
 #include "core/core_batch.h"
 #include "rt_internal.h"
 
-__thread struct rt_worker *vcpu__tls_worker;
+VCPU__TLS struct rt_worker *vcpu__tls_worker;
 
 /* ---- idle and kicks ---------------------------------------------------------- */
 
