@@ -2,6 +2,7 @@
 /* The runtime on real threads: many vCPUs on few workers, blocking
  * primitives, offline/online under load, timer preemption, the dh policy
  * suspending a vCPU, live policy swap, the monitor, traces and errors. */
+#include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -616,6 +617,65 @@ static void test_rt_trace_csv_and_chrome(void **state)
     vcpu_rt_destroy(rt);
 }
 
+/* A join returns VCPU_ESTATE, not waiting forever, when nothing can run
+ * the VM: before vcpu_rt_start, and when a forced stop strands it while
+ * a thread waits in the join. */
+static _Atomic bool spin_release;
+
+static void spin_entry(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&spin_release))
+        vcpu_yield();
+}
+
+struct joiner {
+    vcpu_rt_t *rt;
+    vcpu_vm_t vm;
+    _Atomic int rc;
+    _Atomic bool waiting;
+};
+
+static void *join_thread(void *arg)
+{
+    struct joiner *j = arg;
+    atomic_store(&j->waiting, true);
+    atomic_store(&j->rc, vcpu_rt_vm_join(j->rt, j->vm));
+    return NULL;
+}
+
+static void test_rt_join_without_workers_returns(void **state)
+{
+    (void)state;
+    struct vcpu_rt_attr a = {.abi = VCPU_RT_ABI,
+                             .topology = "pack:1 core:2 pu:1"};
+    vcpu_rt_t *rt = NULL;
+    assert_int_equal(vcpu_rt_create(&a, &rt), 0);
+    vcpu_vm_t early;
+    assert_int_equal(
+        vcpu_rt_vm_create(rt, 2, short_entry, NULL, NULL, &early), 0);
+    assert_int_equal(vcpu_rt_vm_join(rt, early), VCPU_ESTATE);
+    assert_int_equal(vcpu_rt_start(rt), 0);
+    assert_int_equal(vcpu_rt_vm_join(rt, early), 0); /* it ran after all */
+
+    atomic_store(&spin_release, false);
+    struct joiner j = {.rt = rt, .rc = 1};
+    assert_int_equal(vcpu_rt_vm_create(rt, 2, spin_entry, NULL, NULL, &j.vm),
+                     0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, join_thread, &j), 0);
+    while (!atomic_load(&j.waiting))
+        sched_yield();
+    usleep(20000); /* most likely inside the join's wait by now */
+    assert_int_equal(atomic_load(&j.rc), 1);
+    assert_int_equal(vcpu_rt_stop(rt, false), VCPU_EBUSY);
+    assert_int_equal(vcpu_rt_stop(rt, true), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(atomic_load(&j.rc), VCPU_ESTATE);
+    assert_int_equal(vcpu_rt_vm_join(rt, j.vm), VCPU_ESTATE);
+    vcpu_rt_destroy(rt);
+}
+
 static void test_rt_bad_arguments_are_refused(void **state)
 {
     (void)state;
@@ -675,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_rt_policy_swap_under_load_loses_nothing),
         cmocka_unit_test(test_rt_monitor_sees_affinity_shrink),
         cmocka_unit_test(test_rt_trace_csv_and_chrome),
+        cmocka_unit_test(test_rt_join_without_workers_returns),
         cmocka_unit_test(test_rt_bad_arguments_are_refused),
     };
     return cmocka_run_group_tests_name("runtime", tests, NULL, NULL);

@@ -132,7 +132,9 @@ VCPU_API int vcpu_rt_vm_create(vcpu_rt_t *rt, unsigned nvcpus,
 
 /**
  * vcpu_rt_vm_join - Wait until every vCPU of @vm has exited.
- * Return: 0, VCPU_ESRCH, VCPU_EDEADLK (called from a vCPU of @vm).
+ * Return: 0, VCPU_ESRCH, VCPU_EDEADLK (called from a vCPU of @vm),
+ * VCPU_ESTATE (@vm unfinished and the workers not running: before
+ * vcpu_rt_start, or stopped meanwhile by vcpu_rt_stop(@force)).
  * Context: not a vCPU of @vm; may block.
  */
 VCPU_API int vcpu_rt_vm_join(vcpu_rt_t *rt, vcpu_vm_t vm);

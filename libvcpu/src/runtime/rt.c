@@ -405,9 +405,14 @@ int vcpu_rt_start(vcpu_rt_t *rt)
     }
     rt->started = true;
     int rc = start_threads(rt);
-    if (rc)
+    if (rc) {
         vcpu_rt_stop(rt, true);
-    return rc;
+        return rc;
+    }
+    pthread_mutex_lock(&rt->vlock);
+    rt->up = true;
+    pthread_mutex_unlock(&rt->vlock);
+    return 0;
 }
 
 static void join_threads(struct vcpu_rt *rt)
@@ -441,6 +446,11 @@ int vcpu_rt_stop(vcpu_rt_t *rt, bool force)
         return VCPU_EBUSY;
     join_threads(rt);
     rt->started = false;
+    /* a join waiting for a VM that can no longer finish returns */
+    pthread_mutex_lock(&rt->vlock);
+    rt->up = false;
+    pthread_cond_broadcast(&rt->vcond);
+    pthread_mutex_unlock(&rt->vlock);
     return 0;
 }
 
@@ -766,10 +776,15 @@ int vcpu_rt_vm_join(vcpu_rt_t *rt, vcpu_vm_t vm)
         pthread_mutex_unlock(&rt->vlock);
         return VCPU_ESRCH;
     }
-    while (!vmp->done)
-        pthread_cond_wait(&rt->vcond, &rt->vlock);
+    int rc = 0;
+    while (!vmp->done && !rc) {
+        if (!rt->up)
+            rc = VCPU_ESTATE; /* nothing would ever run it */
+        else
+            pthread_cond_wait(&rt->vcond, &rt->vlock);
+    }
     pthread_mutex_unlock(&rt->vlock);
-    return 0;
+    return rc;
 }
 
 /* ---- heterogeneity --------------------------------------------------------- */

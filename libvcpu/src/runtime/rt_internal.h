@@ -179,7 +179,8 @@ struct vcpu_rt {
     struct rt_vcpu **chunks[64]; /* vCPU table: chunks of RT_CHUNK */
     _Atomic uint64_t made; /* vCPUs made; less the workers' exits: alive */
     pthread_mutex_t vlock;
-    pthread_cond_t vcond; /* a VM finished */
+    pthread_cond_t vcond; /* a VM finished, or the workers stopped */
+    bool up;              /* rt.vlock: the workers run (start to stop) */
     struct rt_vm **vms;   /* by VM id; NULL: not made by the runtime */
     unsigned nvms_cap;
     pthread_mutex_t flock;

@@ -205,7 +205,10 @@ static bool pick_now(struct rt_worker *w)
 {
     return atomic_load_explicit(&w->want, memory_order_relaxed) == WANT_NONE &&
            atomic_load_explicit(&w->speed, memory_order_relaxed) >=
-               VCPU_SPEED_NOMINAL;
+               VCPU_SPEED_NOMINAL &&
+           /* a stop: the worker's loop must see it (vCPUs that only yield
+            * to each other would never go back to it) */
+           !atomic_load_explicit(&w->rt->stop_now, memory_order_relaxed);
 }
 
 /* Tell the core @v stopped for @why (yield, block, exit) and, when
