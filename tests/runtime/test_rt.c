@@ -652,8 +652,8 @@ static void test_rt_join_without_workers_returns(void **state)
     vcpu_rt_t *rt = NULL;
     assert_int_equal(vcpu_rt_create(&a, &rt), 0);
     vcpu_vm_t early;
-    assert_int_equal(
-        vcpu_rt_vm_create(rt, 2, short_entry, NULL, NULL, &early), 0);
+    assert_int_equal(vcpu_rt_vm_create(rt, 2, short_entry, NULL, NULL, &early),
+                     0);
     assert_int_equal(vcpu_rt_vm_join(rt, early), VCPU_ESTATE);
     assert_int_equal(vcpu_rt_start(rt), 0);
     assert_int_equal(vcpu_rt_vm_join(rt, early), 0); /* it ran after all */
