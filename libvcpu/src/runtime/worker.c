@@ -334,17 +334,23 @@ static void begin_run(struct rt_worker *w, struct rt_vcpu *v, uint64_t slice,
     wait_saved(v);
 }
 
-/* The vCPU running on @w stopped at @now. */
-static void end_run(struct rt_worker *w, uint64_t now)
+/* The run that started at w->run_start ended at @now: @w's busy time. */
+static inline void add_busy(struct rt_worker *w, uint64_t now)
 {
-    w->curr = NULL;
-    atomic_store_explicit(w->running, VCPU_NONE, memory_order_release);
     /* only this thread writes it: no read-modify-write needed */
     atomic_store_explicit(
         &w->busy_wall_ns,
         atomic_load_explicit(&w->busy_wall_ns, memory_order_relaxed) +
             (now - w->run_start),
         memory_order_relaxed);
+}
+
+/* The vCPU running on @w stopped at @now. */
+static void end_run(struct rt_worker *w, uint64_t now)
+{
+    w->curr = NULL;
+    atomic_store_explicit(w->running, VCPU_NONE, memory_order_release);
+    add_busy(w, now);
 }
 
 /* @v's run ended at @now and the core picked @nx: the context to switch
@@ -362,11 +368,7 @@ hand_over(struct rt_worker *w, struct rt_vcpu *v, const struct next *nx,
     /* end_run then begin_run, without the moment in between when nothing
      * runs here (curr NULL, the placement map VCPU_NONE) */
     struct rt_vcpu *u = vcpu__rt_vcpu(w->rt, nx->v);
-    atomic_store_explicit(
-        &w->busy_wall_ns,
-        atomic_load_explicit(&w->busy_wall_ns, memory_order_relaxed) +
-            (now - w->run_start),
-        memory_order_relaxed);
+    add_busy(w, now);
     begin_run(w, u, nx->slice, now);
     return &u->ctx;
 }
