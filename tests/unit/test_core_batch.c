@@ -218,8 +218,10 @@ static void same_counters(const struct side *a, const struct side *b)
 
 /* The same script on both sides: yields, blocks and exits on every pCPU
  * in turn, blocked vCPUs woken a few steps later. */
+/* @then: a policy both sides swap to halfway, or NULL. */
 static void run_script(const struct vcpu_policy_ops *ops,
-                       const vcpu_topo_t *topo)
+                       const vcpu_topo_t *topo,
+                       const struct vcpu_policy_ops *then)
 {
     struct side a, b;
     side_init(&a, topo, ops);
@@ -229,6 +231,10 @@ static void run_script(const struct vcpu_policy_ops *ops,
     uint64_t rng = 12345;
     for (unsigned step = 0; step < 400; step++) {
         now += 250;
+        if (then && step == 200) {
+            assert_int_equal(vcpu_core_set_policy(a.core, now, then, NULL), 0);
+            assert_int_equal(vcpu_core_set_policy(b.core, now, then, NULL), 0);
+        }
         pick_idle(&a, &b, now);
         rng = rng * 6364136223846793005ull + 1442695040888963407ull;
         vcpu_pcpu_t p = (vcpu_pcpu_t)(rng >> 33) % NP;
@@ -263,7 +269,7 @@ static void test_core_batch_equals_public_calls_for_every_policy(void **state)
     vcpu_topo_t *topo;
     assert_int_equal(vcpu_topo_load_synthetic("pack:1 core:4 pu:1", &topo), 0);
     for (unsigned i = 0; i < vcpu_policy_count(); i++)
-        run_script(vcpu_policy_at(i), topo);
+        run_script(vcpu_policy_at(i), topo, NULL);
     vcpu_topo_unref(topo);
 }
 
@@ -277,8 +283,15 @@ static void test_core_yield_lane_equals_public_calls(void **state)
     vcpu_topo_t *topo;
     assert_int_equal(vcpu_topo_load_synthetic("pack:1 core:4 pu:1", &topo), 0);
     quiet = true;
-    for (unsigned i = 0; i < vcpu_policy_count(); i++)
-        run_script(vcpu_policy_at(i), topo);
+    unsigned n = vcpu_policy_count();
+    for (unsigned i = 0; i < n; i++) {
+        run_script(vcpu_policy_at(i), topo, NULL);
+        /* the lane's conditions follow a policy swap both ways (rr, which
+         * takes the lane, to and from policies with running/stopping
+         * callbacks, which must then be called) */
+        run_script(vcpu_policy_at(i), topo, vcpu_policy_at((i + 1) % n));
+        run_script(vcpu_policy_at((i + 1) % n), topo, vcpu_policy_at(i));
+    }
     quiet = false;
     vcpu_topo_unref(topo);
 }
