@@ -80,6 +80,7 @@ static const struct vcpu_core_env quiet_env = {
 };
 
 static bool quiet; /* run_script's sides use quiet_env, B yields by lane */
+static bool masked; /* make_vms: the second VM may use pCPUs 0 and 2 only */
 
 static void side_init(struct side *s, const vcpu_topo_t *topo,
                       const struct vcpu_policy_ops *ops)
@@ -116,10 +117,14 @@ static void same_so_far(const struct side *a, const struct side *b)
 /* A: vcpu_core_vcpu_add x n, vcpu_core_wake x n; B: the batch calls. */
 static void make_vms(struct side *a, struct side *b, vcpu_time_t now)
 {
+    static const vcpu_pcpu_t some[] = {0, 2};
+    const struct vcpu_vm_attr mask = {
+        .abi = VCPU_CORE_ABI, .allowed = some, .nallowed = 2};
     for (unsigned m = 0; m < NVM; m++) {
         vcpu_vm_t vma, vmb;
-        assert_int_equal(vcpu_core_vm_add(a->core, now, NULL, &vma), 0);
-        assert_int_equal(vcpu_core_vm_add(b->core, now, NULL, &vmb), 0);
+        const struct vcpu_vm_attr *at = masked && m == 1 ? &mask : NULL;
+        assert_int_equal(vcpu_core_vm_add(a->core, now, at, &vma), 0);
+        assert_int_equal(vcpu_core_vm_add(b->core, now, at, &vmb), 0);
         assert_int_equal(vma, vmb);
         vcpu_id_t ids[PER_VM], v;
         for (unsigned i = 0; i < PER_VM; i++) {
@@ -291,6 +296,11 @@ static void test_core_yield_lane_equals_public_calls(void **state)
          * callbacks, which must then be called) */
         run_script(vcpu_policy_at(i), topo, vcpu_policy_at((i + 1) % n));
         run_script(vcpu_policy_at((i + 1) % n), topo, vcpu_policy_at(i));
+        /* a VM with an allowed mask: the lane leaves its vCPUs to the
+         * eligible search (yield_pick) */
+        masked = true;
+        run_script(vcpu_policy_at(i), topo, NULL);
+        masked = false;
     }
     quiet = false;
     vcpu_topo_unref(topo);

@@ -1061,13 +1061,12 @@ static bool yield_lane(struct vcpu_core *c, struct vcpu_ent *e, vcpu_pcpu_t p,
     bool ok = o->yield(CTX(c), e->id, p, &id, &slice);
     c->in_callback = false;
     struct dsq *q = ok && !c->aborted ? vcpu__dsq_lookup(c, id) : NULL;
-    struct vcpu_ent *u = q && q->kind == VP_DSQ_FIFO && q != &pc->local
-                             ? TAILQ_FIRST(&q->fifo)
-                             : NULL;
-    if (u && __builtin_expect(c->any_allowed, 0) && vm_at(c, u->vm)->allowed)
+    bool fifo = q && q->kind == VP_DSQ_FIFO && q != &pc->local;
+    struct vcpu_ent *u = fifo ? TAILQ_FIRST(&q->fifo) : NULL;
+    bool masks = __builtin_expect(c->any_allowed, 0);
+    if (u && masks && vm_at(c, u->vm)->allowed)
         u = NULL; /* the eligible search is yield_pick's */
-    if (!u && q && q->kind == VP_DSQ_FIFO && q != &pc->local &&
-        !vm_at(c, e->vm)->allowed)
+    else if (fifo && !u && !(masks && vm_at(c, e->vm)->allowed))
         u = e; /* an empty FIFO: @e goes in and comes straight out */
     if (__builtin_expect(!u, 0)) {
         pc->curr = cur;
