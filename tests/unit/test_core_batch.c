@@ -79,7 +79,7 @@ static const struct vcpu_core_env quiet_env = {
     .preempt = on_preempt,
 };
 
-static bool quiet; /* run_script's sides use quiet_env, B yields by lane */
+static bool quiet;  /* run_script's sides use quiet_env, B yields by lane */
 static bool masked; /* make_vms: the second VM may use pCPUs 0 and 2 only */
 
 static void side_init(struct side *s, const vcpu_topo_t *topo,
