@@ -231,7 +231,7 @@ static void space_stopping(vp_ctx_t *ctx, vcpu_id_t v, vcpu_pcpu_t p,
 static void space_vm_add(vp_ctx_t *ctx, vcpu_vm_t vm)
 {
     int rc = vp_dsq_create(ctx, vm, VP_DSQ_FIFO);
-    if (rc)
+    if (rc && rc != VCPU_EEXIST) /* EEXIST: a reused id's queue, empty */
         vp_abort(ctx, rc, "space: no queue for VM %u", vm);
 }
 

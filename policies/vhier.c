@@ -283,7 +283,9 @@ static int vh_init(vp_ctx_t *ctx, const struct vp_init_args *args)
 
 static void vh_vm_add(vp_ctx_t *ctx, vcpu_vm_t vm)
 {
-    if (vm > VP_DSQ_MAX_ID || vp_dsq_create(ctx, vm, VP_DSQ_FIFO))
+    int rc =
+        vm > VP_DSQ_MAX_ID ? VCPU_ENOSPC : vp_dsq_create(ctx, vm, VP_DSQ_FIFO);
+    if (rc && rc != VCPU_EEXIST) /* EEXIST: a reused id's DSQ, empty */
         vp_abort(ctx, VCPU_ENOSPC, "vhier: no DSQ for VM %u", vm);
 }
 

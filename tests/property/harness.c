@@ -11,6 +11,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "core/core_batch.h" /* vcpu__core_vm_release */
 #include "harness.h"
 
 #define MAX_SETTLE_ROUNDS 1000000u
@@ -27,6 +28,7 @@ struct drv {
     /* live VMs in creation order */
     vcpu_vm_t *vms;
     unsigned nvms, cap_vms;
+    bool recycle; /* VCPU_CORE_RECYCLE: removed VMs' ids are released */
     FILE *trace;
     char *trace_buf;
     size_t trace_len;
@@ -135,6 +137,7 @@ int drv_create(const struct drv_opts *o, struct drv **out, char *err,
         .env = &drv_env,
         .env_arg = d,
     };
+    d->recycle = o->seed & 1;
     if ((rc = vcpu_core_create(&a, &d->core))) {
         snprintf(err, errlen, "core: %s", vcpu_strerror(rc));
         goto fail;
@@ -355,6 +358,9 @@ int drv_vm_remove(struct drv *d, vcpu_vm_t vm)
             vcpu_core_vcpu_state(d->core, v) != VP_VCPU_EXITED)
             drv_exit(d, v);
     int rc = settled(d, vcpu_core_vm_remove(d->core, d->now, vm), "vm_remove");
+    /* as the runtime's join does: a later vm_add may take the id again */
+    if (rc == 0 && d->recycle)
+        rc = settled(d, vcpu__core_vm_release(d->core, vm), "vm_release");
     for (unsigned i = 0; rc == 0 && i < d->nvms; i++)
         if (d->vms[i] == vm) {
             memmove(d->vms + i, d->vms + i + 1,

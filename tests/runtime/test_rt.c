@@ -617,6 +617,48 @@ static void test_rt_trace_csv_and_chrome(void **state)
     vcpu_rt_destroy(rt);
 }
 
+/* A join gives its VM's id back: a runtime that makes and joins a VM per
+ * loop keeps naming it with the same id (its tables stay the size of the
+ * VMs alive), and a second join of that id finds no VM. */
+static void reuse_under(const char *policy, unsigned loops)
+{
+    vcpu_rt_t *rt = start_rt("pack:1 core:2 pu:1", policy, 0, 0);
+    vcpu_vm_t first = VCPU_NONE;
+    for (unsigned i = 0; i < loops; i++) {
+        vcpu_vm_t vm;
+        assert_int_equal(vcpu_rt_vm_create(rt, 2, short_entry, NULL, NULL, &vm),
+                         0);
+        assert_int_equal(vcpu_rt_vm_join(rt, vm), 0);
+        if (i == 0)
+            first = vm;
+        assert_int_equal(vm, first);
+        if (i % 1000 == 0)
+            assert_int_equal(vcpu_rt_vm_join(rt, vm), VCPU_ESRCH);
+    }
+    /* two alive at once take two ids, both given back */
+    vcpu_vm_t x, y;
+    assert_int_equal(vcpu_rt_vm_create(rt, 1, short_entry, NULL, NULL, &x), 0);
+    assert_int_equal(vcpu_rt_vm_create(rt, 1, short_entry, NULL, NULL, &y), 0);
+    assert_true(x != y && (x == first || y == first));
+    assert_int_equal(vcpu_rt_vm_join(rt, y), 0);
+    assert_int_equal(vcpu_rt_vm_join(rt, x), 0);
+    /* the policy took the reused ids (no abort, no fallback to fifo) */
+    assert_string_equal(vcpu_core_policy_name(vcpu_rt_core(rt)), policy);
+    assert_int_equal(vcpu_rt_stop(rt, false), 0);
+    vcpu_rt_destroy(rt);
+}
+
+static void test_rt_joined_vm_ids_are_reused(void **state)
+{
+    (void)state;
+    reuse_under("rr", 3000);
+    /* policies with a DSQ per VM id (vp_dsq_create: VCPU_EEXIST), and
+     * per-VM data */
+    const char *others[] = {"space", "vhier", "dh", "fair"};
+    for (unsigned i = 0; i < sizeof others / sizeof *others; i++)
+        reuse_under(others[i], 200);
+}
+
 /* A join returns VCPU_ESTATE, not waiting forever, when nothing can run
  * the VM: before vcpu_rt_start, and when a forced stop strands it while
  * a thread waits in the join. */
@@ -735,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_rt_policy_swap_under_load_loses_nothing),
         cmocka_unit_test(test_rt_monitor_sees_affinity_shrink),
         cmocka_unit_test(test_rt_trace_csv_and_chrome),
+        cmocka_unit_test(test_rt_joined_vm_ids_are_reused),
         cmocka_unit_test(test_rt_join_without_workers_returns),
         cmocka_unit_test(test_rt_bad_arguments_are_refused),
     };

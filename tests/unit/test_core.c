@@ -12,6 +12,8 @@
 #include <cmocka.h>
 #include <vcpu/vcpu.h>
 
+#include "core/core_batch.h" /* vcpu__core_vm_release */
+
 struct fx {
     vcpu_topo_t *topo;
     vcpu_core_t *core;
@@ -530,6 +532,59 @@ static void test_core_recycles_ids_of_removed_vms(void **state)
     }
 }
 
+/* A removed VM's id, released by its owner (vcpu__core_vm_release, the
+ * runtime's join), serves the next vcpu_core_vm_add, lowest first, as a
+ * fresh VM; only removed VMs, once each, and only with the flag. */
+static void test_core_releases_vm_ids(void **state)
+{
+    struct fx *f = *state;
+    for (int recycle = 0; recycle < 2; recycle++) {
+        vcpu_core_destroy(f->core);
+        struct vcpu_core_attr a = {
+            .abi = VCPU_CORE_ABI,
+            .topo = f->topo,
+            .ops = vcpu_policy_find("fair"), /* per-VM policy data */
+            .seed = 1,
+            .slice_ns = 1000,
+            .flags = VCPU_CORE_CHECK | (recycle ? VCPU_CORE_RECYCLE : 0),
+            .env = &env,
+            .env_arg = f,
+        };
+        assert_int_equal(vcpu_core_create(&a, &f->core), 0);
+        vcpu_core_t *c = f->core;
+        vcpu_vm_t va = add_vm(f), vb = add_vm(f);
+        vcpu_id_t a0 = add_vcpu(f, va);
+        (void)add_vcpu(f, vb);
+        run_once(c, a0, 0, 0, 100);
+        if (!recycle) {
+            assert_int_equal(vcpu__core_vm_release(c, va), VCPU_EINVAL);
+            assert_int_equal(vcpu_core_vm_remove(c, 100, va), 0);
+            assert_int_equal(vcpu__core_vm_release(c, va), VCPU_EINVAL);
+            assert_int_equal(add_vm(f), 2); /* never reused */
+            continue;
+        }
+        assert_int_equal(vcpu__core_vm_release(c, va), VCPU_EBUSY);
+        assert_int_equal(vcpu__core_vm_release(c, 99), VCPU_ESRCH);
+        assert_int_equal(vcpu_core_vm_remove(c, 100, va), 0);
+        assert_int_equal(vcpu__core_vm_release(c, va), 0);
+        assert_int_equal(vcpu__core_vm_release(c, va), VCPU_ESRCH);
+        assert_int_equal(vcpu__core_vm_release(c, vb), VCPU_EBUSY);
+        /* a released VM is a removed one until reused */
+        vcpu_id_t v;
+        assert_int_equal(vcpu_core_vcpu_add(c, 100, va, &v), VCPU_ESRCH);
+        vcpu_vm_t vc = add_vm(f), vd = add_vm(f);
+        assert_int_equal(vc, va);
+        assert_int_equal(vd, 2);
+        /* the reused VM works as a new one, its vCPU takes a0's id */
+        vcpu_id_t c0 = add_vcpu(f, vc);
+        assert_int_equal(c0, a0);
+        assert_int_equal(vcpu_core_vcpu_vm(c, c0), vc);
+        run_once(c, c0, 1, 200, 50);
+        assert_int_equal(vcpu_core_vm_remove(c, 300, vc), 0);
+        assert_int_equal(vcpu_core_check(c), 0);
+    }
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -550,6 +605,7 @@ int main(void)
         T(test_core_registry_finds_builtins),
         T(test_core_trace_csv_round_trips),
         T(test_core_recycles_ids_of_removed_vms),
+        T(test_core_releases_vm_ids),
     };
 #undef T
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -149,7 +149,14 @@ struct vcpu_policy_ops {
     /** fini - Tear down; only after a successful init(). NULL: nothing. */
     void (*fini)(vp_ctx_t *ctx);
 
-    /** vm_add - A VM was created (before any of its vCPUs). NULL: none. */
+    /**
+     * vm_add - A VM was created (before any of its vCPUs). Its id may be
+     * a removed VM's (the runtime reuses the ids of joined VMs, as it
+     * does vCPU ids): vp_vm_data() is zeroed again, but what the policy
+     * made itself for that id stays, e.g. a DSQ named after the VM
+     * (vp_dsq_create() then returns VCPU_EEXIST; the DSQ is empty).
+     * NULL: none.
+     */
     void (*vm_add)(vp_ctx_t *ctx, vcpu_vm_t vm);
     /** vm_remove - A VM's last vCPU is gone; the VM goes. NULL: none. */
     void (*vm_remove)(vp_ctx_t *ctx, vcpu_vm_t vm);

@@ -132,6 +132,12 @@ VCPU_API int vcpu_rt_vm_create(vcpu_rt_t *rt, unsigned nvcpus,
 
 /**
  * vcpu_rt_vm_join - Wait until every vCPU of @vm has exited.
+ *
+ * The first join that returns 0 gives @vm's id back: a later
+ * vcpu_rt_vm_create may return it for a new VM. Join a VM once, as a
+ * pthread: joining it again returns VCPU_ESRCH until its id names a new
+ * VM, and then waits for that one. A VM never joined keeps its id (about
+ * 100 bytes) until the runtime is destroyed.
  * Return: 0, VCPU_ESRCH, VCPU_EDEADLK (called from a vCPU of @vm),
  * VCPU_ESTATE (@vm unfinished and the workers not running: before
  * vcpu_rt_start, or stopped meanwhile by vcpu_rt_stop(@force)).

@@ -728,15 +728,25 @@ int vcpu_core_vm_add(vcpu_core_t *c, vcpu_time_t now,
     int rc = enter(c, now);
     if (rc)
         return rc;
-    rc = grow_chunks((void ***)&c->vms, &c->vm_chunks, c->nvms,
-                     sizeof(struct vm_ent));
-    if (!rc)
-        rc = vcpu__policy_grow_vms(c);
-    if (rc)
-        return leave(c, rc);
+    /* a released id (VCPU_CORE_RECYCLE), the lowest; else a new one */
     vcpu_vm_t id = c->nvms;
+    bool reuse = false;
+    for (unsigned w = 0; c->nfree_vms && w < c->free_vm_words; w++)
+        if (c->free_vms[w]) {
+            id = w * 64 + (unsigned)__builtin_ctzll(c->free_vms[w]);
+            reuse = true;
+            break;
+        }
+    if (!reuse) {
+        rc = grow_chunks((void ***)&c->vms, &c->vm_chunks, c->nvms,
+                         sizeof(struct vm_ent));
+        if (!rc)
+            rc = vcpu__policy_grow_vms(c);
+        if (rc)
+            return leave(c, rc);
+    }
     struct vm_ent *vm = vm_at(c, id);
-    memset(vm, 0, sizeof *vm);
+    memset(vm, 0, sizeof *vm); /* a released VM kept no arrays */
     if ((rc = set_allowed(c, vm, a))) {
         free(vm->allowed);
         vm->allowed = NULL;
@@ -749,7 +759,14 @@ int vcpu_core_vm_add(vcpu_core_t *c, vcpu_time_t now,
     if (a->nvcpus_hint && a->nvcpus_hint <= 65536 && /* its id list, once */
         (vm->vcpus = malloc(a->nvcpus_hint * sizeof *vm->vcpus)))
         vm->cap_ids = a->nvcpus_hint; /* (else it grows as it goes) */
-    c->nvms++;
+    if (reuse) {
+        bit_clear(c->free_vms, id);
+        c->nfree_vms--;
+        if (c->pol.ops->vm_data_size) /* as a new chunk's: zeroed */
+            memset(vp_vm_data(CTX(c), id), 0, c->pol.ops->vm_data_size);
+    } else {
+        c->nvms++;
+    }
     *out = id;
     emit_vm(c, VCPU_TRACE_VM_ADD, id, a->nvcpus_hint);
     if (c->pol.ops->vm_add) {
@@ -782,6 +799,37 @@ int vcpu_core_vm_remove(vcpu_core_t *c, vcpu_time_t now, vcpu_vm_t vm)
     if (c->flags & VCPU_CORE_RECYCLE)
         rc = free_vm_ids(c, e); /* ENOMEM: the ids stay unused, no harm */
     return leave(c, rc == VCPU_ENOMEM ? 0 : rc);
+}
+
+int vcpu__core_vm_release(vcpu_core_t *c, vcpu_vm_t vm)
+{
+    if (!(c->flags & VCPU_CORE_RECYCLE))
+        return VCPU_EINVAL;
+    int rc = enter_vm(c, 0, vm);
+    if (rc)
+        return rc;
+    struct vm_ent *e = vm_at(c, vm);
+    if (e->live)
+        return leave(c, VCPU_EBUSY);
+    unsigned words = (c->nvms + 63) / 64;
+    if (words > c->free_vm_words) {
+        uint64_t *b = realloc(c->free_vms, words * sizeof *b);
+        if (!b)
+            return leave(c, VCPU_ENOMEM);
+        memset(b + c->free_vm_words, 0, (words - c->free_vm_words) * sizeof *b);
+        c->free_vms = b;
+        c->free_vm_words = words;
+    }
+    if (bit_test(c->free_vms, vm))
+        return leave(c, VCPU_ESRCH); /* released already */
+    bit_set(c->free_vms, vm);
+    c->nfree_vms++;
+    free(e->allowed); /* its vCPU list went with the removal */
+    free(e->vcpus);
+    e->allowed = NULL;
+    e->vcpus = NULL;
+    e->ntotal = e->cap_ids = 0;
+    return leave(c, 0);
 }
 
 static int vm_push_vcpu(struct vm_ent *vm, vcpu_id_t v)
@@ -1350,6 +1398,7 @@ static void free_tables(struct vcpu_core *c)
         free(c->vcpus[i]);
     free(c->vcpus);
     free(c->free_ids);
+    free(c->free_vms);
 }
 
 void vcpu_core_destroy(vcpu_core_t *c)

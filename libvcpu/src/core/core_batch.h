@@ -45,6 +45,18 @@ struct vcpu__pick vcpu__core_yield_pick(vcpu_core_t *c, vcpu_time_t now,
                                         vcpu_id_t v);
 
 /**
+ * vcpu__core_vm_release - With VCPU_CORE_RECYCLE, give removed VM @vm's id
+ * back: a later vcpu_core_vm_add may return it (the lowest released id
+ * first), with fresh state and zeroed policy data. Until then the id
+ * names a removed VM, as without the flag. The runtime releases a VM when
+ * its join returns.
+ * Return: 0, VCPU_EINVAL (no VCPU_CORE_RECYCLE), VCPU_ESRCH (no such VM,
+ * or released already), VCPU_EBUSY (@vm not removed), VCPU_ENOMEM.
+ * Context: any thread (the core's lock).
+ */
+int vcpu__core_vm_release(vcpu_core_t *c, vcpu_vm_t vm);
+
+/**
  * vcpu__core_vcpu_add_n - @n times vcpu_core_vcpu_add(@vm): the new ids,
  * ascending, in @ids[0 .. @n - 1] (consecutive unless the core recycles
  * ids: VCPU_CORE_RECYCLE).

@@ -126,6 +126,10 @@ struct vcpu_core {
     uint64_t *free_ids;
     unsigned free_words, nfree, free_lo;
     uint64_t recycled_run_ns; /* run time of vCPUs whose ids were reused */
+    /* ... and the ids of removed VMs released by their owner
+     * (vcpu__core_vm_release), free for vcpu_core_vm_add */
+    uint64_t *free_vms;
+    unsigned free_vm_words, nfree_vms;
     struct vm_ent **vms;
     unsigned nvms, vm_chunks;
 

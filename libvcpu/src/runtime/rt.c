@@ -538,6 +538,11 @@ static int vm_slot(struct vcpu_rt *rt, vcpu_vm_t vm, struct rt_vm **out)
         rt->vms = t;
         rt->nvms_cap = cap;
     }
+    if ((*out = rt->vms[vm])) { /* a released id, reused by the core */
+        (*out)->done = (*out)->released = false;
+        (*out)->gen++;
+        return 0;
+    }
     if (!(*out = calloc(1, sizeof **out)))
         return VCPU_ENOMEM;
     rt->vms[vm] = *out;
@@ -772,17 +777,23 @@ int vcpu_rt_vm_join(vcpu_rt_t *rt, vcpu_vm_t vm)
         return VCPU_EDEADLK;
     pthread_mutex_lock(&rt->vlock);
     struct rt_vm *vmp = vm < rt->nvms_cap ? rt->vms[vm] : NULL;
-    if (!vmp) {
+    if (!vmp || vmp->released) { /* joined already: the id is free */
         pthread_mutex_unlock(&rt->vlock);
         return VCPU_ESRCH;
     }
+    unsigned gen = vmp->gen;
     int rc = 0;
-    while (!vmp->done && !rc) {
+    while (!vmp->done && vmp->gen == gen && !rc) {
         if (!rt->up)
             rc = VCPU_ESTATE; /* nothing would ever run it */
         else
             pthread_cond_wait(&rt->vcond, &rt->vlock);
     }
+    /* the first join of a finished VM gives its id back (a VM whose
+     * making failed may still be live in the core: it keeps its id) */
+    if (!rc && vmp->gen == gen && !vmp->released &&
+        vcpu__core_vm_release(rt->core, vm) == 0)
+        vmp->released = true;
     pthread_mutex_unlock(&rt->vlock);
     return rc;
 }

@@ -150,6 +150,11 @@ enum { WANT_NONE = 0, WANT_OFFLINE, WANT_ONLINE };
 
 struct rt_vm {
     bool done; /* rt.vlock: no vCPU left to run (the last one removed it) */
+    /* rt.vlock: joined, its id given back to the core for reuse; the
+     * object is reused with the id (gen counts its VMs: a joiner that
+     * waited across a release and a reuse knows its VM finished) */
+    bool released;
+    unsigned gen;
 };
 
 struct rt_sleeper {
