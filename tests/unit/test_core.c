@@ -466,6 +466,25 @@ static void run_once(vcpu_core_t *c, vcpu_id_t v, vcpu_pcpu_t p, vcpu_time_t t,
     assert_int_equal(vcpu_core_exit(c, t + ns, v), 0);
 }
 
+/* @f's core made again: fair (per-vCPU and per-VM policy data), 1 us
+ * slices, the checker, VCPU_CORE_RECYCLE when @recycle. */
+static vcpu_core_t *fair_core(struct fx *f, bool recycle)
+{
+    vcpu_core_destroy(f->core);
+    struct vcpu_core_attr a = {
+        .abi = VCPU_CORE_ABI,
+        .topo = f->topo,
+        .ops = vcpu_policy_find("fair"),
+        .seed = 1,
+        .slice_ns = 1000,
+        .flags = VCPU_CORE_CHECK | (recycle ? VCPU_CORE_RECYCLE : 0),
+        .env = &env,
+        .env_arg = f,
+    };
+    assert_int_equal(vcpu_core_create(&a, &f->core), 0);
+    return f->core;
+}
+
 /* VCPU_CORE_RECYCLE: a removed VM's ids serve again, lowest first, with
  * fresh counters; a VM's ids stay ascending; the run time of the vCPUs
  * that went keeps invariant 6 whole; without the flag ids are never
@@ -474,19 +493,7 @@ static void test_core_recycles_ids_of_removed_vms(void **state)
 {
     struct fx *f = *state;
     for (int recycle = 0; recycle < 2; recycle++) {
-        vcpu_core_destroy(f->core);
-        struct vcpu_core_attr a = {
-            .abi = VCPU_CORE_ABI,
-            .topo = f->topo,
-            .ops = vcpu_policy_find("fair"), /* per-vCPU policy data */
-            .seed = 1,
-            .slice_ns = 1000,
-            .flags = VCPU_CORE_CHECK | (recycle ? VCPU_CORE_RECYCLE : 0),
-            .env = &env,
-            .env_arg = f,
-        };
-        assert_int_equal(vcpu_core_create(&a, &f->core), 0);
-        vcpu_core_t *c = f->core;
+        vcpu_core_t *c = fair_core(f, recycle);
         vcpu_vm_t va = add_vm(f), vb = add_vm(f);
         vcpu_id_t a0 = add_vcpu(f, va), a1 = add_vcpu(f, va),
                   a2 = add_vcpu(f, va), b0 = add_vcpu(f, vb);
@@ -539,19 +546,7 @@ static void test_core_releases_vm_ids(void **state)
 {
     struct fx *f = *state;
     for (int recycle = 0; recycle < 2; recycle++) {
-        vcpu_core_destroy(f->core);
-        struct vcpu_core_attr a = {
-            .abi = VCPU_CORE_ABI,
-            .topo = f->topo,
-            .ops = vcpu_policy_find("fair"), /* per-VM policy data */
-            .seed = 1,
-            .slice_ns = 1000,
-            .flags = VCPU_CORE_CHECK | (recycle ? VCPU_CORE_RECYCLE : 0),
-            .env = &env,
-            .env_arg = f,
-        };
-        assert_int_equal(vcpu_core_create(&a, &f->core), 0);
-        vcpu_core_t *c = f->core;
+        vcpu_core_t *c = fair_core(f, recycle);
         vcpu_vm_t va = add_vm(f), vb = add_vm(f);
         vcpu_id_t a0 = add_vcpu(f, va);
         (void)add_vcpu(f, vb);
