@@ -136,14 +136,26 @@ VCPU_API int vcpu_rt_vm_create(vcpu_rt_t *rt, unsigned nvcpus,
  * The first join that returns 0 gives @vm's id back: a later
  * vcpu_rt_vm_create may return it for a new VM. Join a VM once, as a
  * pthread: joining it again returns VCPU_ESRCH until its id names a new
- * VM, and then waits for that one. A VM never joined keeps its id (about
- * 100 bytes) until the runtime is destroyed.
+ * VM, and then waits for that one. A VM neither joined nor detached
+ * (vcpu_rt_vm_detach) keeps its id (about 100 bytes) until the runtime is
+ * destroyed.
  * Return: 0, VCPU_ESRCH, VCPU_EDEADLK (called from a vCPU of @vm),
  * VCPU_ESTATE (@vm unfinished and the workers not running: before
  * vcpu_rt_start, or stopped meanwhile by vcpu_rt_stop(@force)).
  * Context: not a vCPU of @vm; may block.
  */
 VCPU_API int vcpu_rt_vm_join(vcpu_rt_t *rt, vcpu_vm_t vm);
+
+/**
+ * vcpu_rt_vm_detach - Give @vm's id back when its last vCPU exits (at
+ * once if it has), without a join, as pthread_detach: for VMs nobody
+ * waits for. A detached VM cannot be joined (a join already waiting
+ * still returns when it finishes).
+ * Return: 0, VCPU_EINVAL (@rt NULL), VCPU_ESRCH (no such VM, or joined or
+ * detached already).
+ * Context: any thread, a vCPU of @vm included; does not block.
+ */
+VCPU_API int vcpu_rt_vm_detach(vcpu_rt_t *rt, vcpu_vm_t vm);
 
 /* ------------------------------------------------------------------ */
 /* Inside a vCPU. Context: a vCPU of a started runtime (undefined       */

@@ -539,7 +539,7 @@ static int vm_slot(struct vcpu_rt *rt, vcpu_vm_t vm, struct rt_vm **out)
         rt->nvms_cap = cap;
     }
     if ((*out = rt->vms[vm])) { /* a released id, reused by the core */
-        (*out)->done = (*out)->released = false;
+        (*out)->done = (*out)->released = (*out)->detached = false;
         (*out)->gen++;
         return 0;
     }
@@ -764,6 +764,8 @@ void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
     vcpu__mutex_lock(&rt->vlock);
     vcpu_core_vm_remove(rt->core, now, vm);
     vmp->done = true;
+    if (vmp->detached && vcpu__core_vm_release(rt->core, vm) == 0)
+        vmp->released = true;
     pthread_cond_broadcast(&rt->vcond);
     pthread_mutex_unlock(&rt->vlock);
 }
@@ -777,7 +779,7 @@ int vcpu_rt_vm_join(vcpu_rt_t *rt, vcpu_vm_t vm)
         return VCPU_EDEADLK;
     pthread_mutex_lock(&rt->vlock);
     struct rt_vm *vmp = vm < rt->nvms_cap ? rt->vms[vm] : NULL;
-    if (!vmp || vmp->released) { /* joined already: the id is free */
+    if (!vmp || vmp->released || vmp->detached) { /* the id is not ours */
         pthread_mutex_unlock(&rt->vlock);
         return VCPU_ESRCH;
     }
@@ -794,6 +796,25 @@ int vcpu_rt_vm_join(vcpu_rt_t *rt, vcpu_vm_t vm)
     if (!rc && vmp->gen == gen && !vmp->released &&
         vcpu__core_vm_release(rt->core, vm) == 0)
         vmp->released = true;
+    pthread_mutex_unlock(&rt->vlock);
+    return rc;
+}
+
+int vcpu_rt_vm_detach(vcpu_rt_t *rt, vcpu_vm_t vm)
+{
+    if (!rt)
+        return VCPU_EINVAL;
+    int rc = 0;
+    vcpu__mutex_lock(&rt->vlock);
+    struct rt_vm *vmp = vm < rt->nvms_cap ? rt->vms[vm] : NULL;
+    if (!vmp || vmp->released || vmp->detached)
+        rc = VCPU_ESRCH;
+    else if (!vmp->done)
+        vmp->detached = true; /* its last exit gives the id back */
+    else if (vcpu__core_vm_release(rt->core, vm) == 0)
+        vmp->released = true;
+    else
+        vmp->detached = true; /* made in part, still live: keeps its id */
     pthread_mutex_unlock(&rt->vlock);
     return rc;
 }

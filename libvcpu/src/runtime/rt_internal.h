@@ -154,6 +154,7 @@ struct rt_vm {
      * object is reused with the id (gen counts its VMs: a joiner that
      * waited across a release and a reuse knows its VM finished) */
     bool released;
+    bool detached; /* rt.vlock: released by its last exit, not a join */
     unsigned gen;
 };
 
