@@ -738,6 +738,25 @@ int vcpu_rt_vm_create(vcpu_rt_t *rt, unsigned nvcpus, vcpu_entry_fn entry,
     return rc;
 }
 
+/* Under rt.vlock: VM @vm's object, if the id is still its own (neither
+ * joined nor detached), else NULL. */
+static struct rt_vm *vm_held(struct vcpu_rt *rt, vcpu_vm_t vm)
+{
+    struct rt_vm *vmp = vm < rt->nvms_cap ? rt->vms[vm] : NULL;
+    return vmp && !vmp->released && !vmp->detached ? vmp : NULL;
+}
+
+/* Under rt.vlock: give finished VM @vm's id back to the core for reuse.
+ * False if the core keeps it (a VM whose making failed may still be live
+ * there). */
+static bool give_back(struct vcpu_rt *rt, struct rt_vm *vmp, vcpu_vm_t vm)
+{
+    if (vcpu__core_vm_release(rt->core, vm))
+        return false;
+    vmp->released = true;
+    return true;
+}
+
 /* Called by the worker that ran @v's exit, once the core knows and @v's
  * context is finished: @v's object goes back for reuse. The VM's last
  * vCPU (@last: the core said so) removes it and wakes the joiners; the
@@ -764,8 +783,8 @@ void vcpu__rt_vcpu_done(struct rt_worker *w, struct rt_vcpu *v, uint64_t now,
     vcpu__mutex_lock(&rt->vlock);
     vcpu_core_vm_remove(rt->core, now, vm);
     vmp->done = true;
-    if (vmp->detached && vcpu__core_vm_release(rt->core, vm) == 0)
-        vmp->released = true;
+    if (vmp->detached)
+        give_back(rt, vmp, vm);
     pthread_cond_broadcast(&rt->vcond);
     pthread_mutex_unlock(&rt->vlock);
 }
@@ -778,8 +797,8 @@ int vcpu_rt_vm_join(vcpu_rt_t *rt, vcpu_vm_t vm)
     if (self && self->vm == vm)
         return VCPU_EDEADLK;
     pthread_mutex_lock(&rt->vlock);
-    struct rt_vm *vmp = vm < rt->nvms_cap ? rt->vms[vm] : NULL;
-    if (!vmp || vmp->released || vmp->detached) { /* the id is not ours */
+    struct rt_vm *vmp = vm_held(rt, vm);
+    if (!vmp) {
         pthread_mutex_unlock(&rt->vlock);
         return VCPU_ESRCH;
     }
@@ -791,11 +810,9 @@ int vcpu_rt_vm_join(vcpu_rt_t *rt, vcpu_vm_t vm)
         else
             pthread_cond_wait(&rt->vcond, &rt->vlock);
     }
-    /* the first join of a finished VM gives its id back (a VM whose
-     * making failed may still be live in the core: it keeps its id) */
-    if (!rc && vmp->gen == gen && !vmp->released &&
-        vcpu__core_vm_release(rt->core, vm) == 0)
-        vmp->released = true;
+    /* the first join of a finished VM gives its id back */
+    if (!rc && vmp->gen == gen && !vmp->released)
+        give_back(rt, vmp, vm);
     pthread_mutex_unlock(&rt->vlock);
     return rc;
 }
@@ -806,15 +823,11 @@ int vcpu_rt_vm_detach(vcpu_rt_t *rt, vcpu_vm_t vm)
         return VCPU_EINVAL;
     int rc = 0;
     vcpu__mutex_lock(&rt->vlock);
-    struct rt_vm *vmp = vm < rt->nvms_cap ? rt->vms[vm] : NULL;
-    if (!vmp || vmp->released || vmp->detached)
+    struct rt_vm *vmp = vm_held(rt, vm);
+    if (!vmp)
         rc = VCPU_ESRCH;
-    else if (!vmp->done)
+    else if (!vmp->done || !give_back(rt, vmp, vm))
         vmp->detached = true; /* its last exit gives the id back */
-    else if (vcpu__core_vm_release(rt->core, vm) == 0)
-        vmp->released = true;
-    else
-        vmp->detached = true; /* made in part, still live: keeps its id */
     pthread_mutex_unlock(&rt->vlock);
     return rc;
 }
